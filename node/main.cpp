@@ -1,0 +1,6 @@
+#include <iostream>
+
+int main() {
+    std::cout << "radnode\n";
+    return 0;
+}
