@@ -1,0 +1,14 @@
+// The radnode subcommands. Each takes the arguments after "radnode" (argv[0] is the
+// subcommand's name) and returns the process exit code: 0 success, 1 runtime failure,
+// 2 usage or input error.
+#pragma once
+
+namespace radnode::node {
+
+int runServeCommand(int argc, char** argv);
+int runDemoCommand(int argc, char** argv);
+int runSynthCommand(int argc, char** argv);
+int runExtractCommand(int argc, char** argv);
+int runCheckConfigCommand(int argc, char** argv);
+
+} // namespace radnode::node
