@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
+#include <vector>
+#include <algorithm>
 
 namespace radnode::storage {
 
@@ -81,6 +83,29 @@ void commitFileDurably(const std::filesystem::path& temporary, const std::filesy
     syncFile(temporary);
     if (::rename(temporary.c_str(), path.c_str()) != 0) fail("cannot rename into place", path);
     syncDirectory(path.parent_path());
+}
+
+} // namespace radnode::storage
+
+#include <fstream>
+
+namespace radnode::storage {
+
+bool sameFileContent(const std::filesystem::path& a, const std::filesystem::path& b) {
+    std::error_code error;
+    const auto sizeA = std::filesystem::file_size(a, error);
+    if (error) return false;
+    const auto sizeB = std::filesystem::file_size(b, error);
+    if (error || sizeA != sizeB) return false;
+    std::ifstream streamA(a, std::ios::binary), streamB(b, std::ios::binary);
+    std::vector<char> bufferA(1 << 16), bufferB(1 << 16);
+    while (streamA && streamB) {
+        streamA.read(bufferA.data(), static_cast<std::streamsize>(bufferA.size()));
+        streamB.read(bufferB.data(), static_cast<std::streamsize>(bufferB.size()));
+        if (streamA.gcount() != streamB.gcount()) return false;
+        if (!std::equal(bufferA.begin(), bufferA.begin() + streamA.gcount(), bufferB.begin())) return false;
+    }
+    return true;
 }
 
 } // namespace radnode::storage

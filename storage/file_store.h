@@ -23,3 +23,8 @@ void commitFileDurably(const std::filesystem::path& temporary, const std::filesy
 void syncDirectory(const std::filesystem::path& directory);
 
 } // namespace radnode::storage
+
+namespace radnode::storage {
+// True when both files exist and hold the same bytes.
+bool sameFileContent(const std::filesystem::path& a, const std::filesystem::path& b);
+} // namespace radnode::storage

@@ -1,0 +1,598 @@
+#include "storage/node_store.h"
+
+#include "storage/file_store.h"
+#include "storage/schema.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <stdexcept>
+
+namespace radnode::storage {
+
+std::int64_t nowMs() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string jobStateName(JobState state) {
+    switch (state) {
+    case JobState::Queued: return "queued";
+    case JobState::Running: return "running";
+    case JobState::Done: return "done";
+    case JobState::Failed: return "failed";
+    }
+    return "unknown";
+}
+
+std::string deliveryStateName(DeliveryState state) {
+    switch (state) {
+    case DeliveryState::Pending: return "pending";
+    case DeliveryState::Delivered: return "delivered";
+    case DeliveryState::Failed: return "failed";
+    }
+    return "unknown";
+}
+
+namespace {
+
+JobState jobStateFrom(const std::string& text) {
+    if (text == "queued") return JobState::Queued;
+    if (text == "running") return JobState::Running;
+    if (text == "done") return JobState::Done;
+    return JobState::Failed;
+}
+
+DeliveryState deliveryStateFrom(const std::string& text) {
+    if (text == "pending") return DeliveryState::Pending;
+    if (text == "delivered") return DeliveryState::Delivered;
+    return DeliveryState::Failed;
+}
+
+// UIDs become path components: only digits and dots, as PS3.5 9.1 requires, so a
+// malicious UID can never climb out of the store.
+void requireUid(const std::string& uid, const char* what) {
+    const bool valid = !uid.empty() && uid.size() <= 64 &&
+                       std::all_of(uid.begin(), uid.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
+    if (!valid) throw std::invalid_argument(std::string(what) + " is not a valid UID: '" + uid + "'");
+}
+
+const char* const kInstanceColumns =
+    "id, sop_instance_uid, sop_class_uid, study_uid, series_uid, modality, version, path";
+
+InstanceRow instanceFrom(const Statement& s) {
+    InstanceRow row;
+    row.id = s.integer(0);
+    row.sopInstanceUid = s.text(1);
+    row.sopClassUid = s.text(2);
+    row.studyUid = s.text(3);
+    row.seriesUid = s.text(4);
+    row.modality = s.text(5);
+    row.version = static_cast<int>(s.integer(6));
+    row.path = s.text(7);
+    return row;
+}
+
+const char* const kJobColumns = "id, study_uid, state, attempts, coalesce(last_error, ''), created_at, updated_at";
+
+JobRow jobFrom(const Statement& s) {
+    JobRow row;
+    row.id = s.integer(0);
+    row.studyUid = s.text(1);
+    row.state = jobStateFrom(s.text(2));
+    row.attempts = static_cast<int>(s.integer(3));
+    row.lastError = s.text(4);
+    row.createdAt = s.integer(5);
+    row.updatedAt = s.integer(6);
+    return row;
+}
+
+const char* const kResultColumns =
+    "id, job_id, study_uid, sr_sop_instance_uid, sr_series_uid, sr_path, summary, supersedes_result_id, created_at";
+
+ResultRow resultFrom(const Statement& s) {
+    ResultRow row;
+    row.id = s.integer(0);
+    row.jobId = s.integer(1);
+    row.studyUid = s.text(2);
+    row.srSopInstanceUid = s.text(3);
+    row.srSeriesUid = s.text(4);
+    row.srPath = s.text(5);
+    row.summary = s.text(6);
+    row.supersedes = s.optionalInteger(7);
+    row.createdAt = s.integer(8);
+    return row;
+}
+
+const char* const kDeliveryColumns =
+    "d.id, d.result_id, d.destination, r.sr_sop_instance_uid, r.sr_path, d.state, d.attempts, d.next_attempt_at, "
+    "d.created_at, coalesce(d.last_status, ''), coalesce(d.last_error, '')";
+
+DeliveryRow deliveryFrom(const Statement& s) {
+    DeliveryRow row;
+    row.id = s.integer(0);
+    row.resultId = s.integer(1);
+    row.destination = s.text(2);
+    row.srSopInstanceUid = s.text(3);
+    row.srPath = s.text(4);
+    row.state = deliveryStateFrom(s.text(5));
+    row.attempts = static_cast<int>(s.integer(6));
+    row.nextAttemptAt = s.integer(7);
+    row.createdAt = s.integer(8);
+    row.lastStatus = s.text(9);
+    row.lastError = s.text(10);
+    return row;
+}
+
+} // namespace
+
+NodeStore::NodeStore(const std::filesystem::path& database, const std::filesystem::path& fileStore)
+    : database_((std::filesystem::create_directories(database.parent_path()), database)), fileStore_(fileStore) {
+    std::filesystem::create_directories(fileStore_ / "incoming");
+    std::filesystem::create_directories(fileStore_ / "instances");
+    std::filesystem::create_directories(fileStore_ / "results");
+    migrate(database_);
+}
+
+std::filesystem::path NodeStore::incomingPath(const std::string& sopInstanceUid) const {
+    static_cast<void>(sopInstanceUid);
+    // Unique per call: two associations may deliver the same SOP Instance UID at once.
+    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
+    return fileStore_ / "incoming" /
+           (std::to_string(::getpid()) + "-" + std::to_string(stamp) + std::string(kPartialSuffix));
+}
+
+StoredInstance NodeStore::storeInstance(const std::filesystem::path& received, const InstanceRecord& record) {
+    requireUid(record.sopInstanceUid, "SOP Instance UID");
+    requireUid(record.studyUid, "Study Instance UID");
+    requireUid(record.seriesUid, "Series Instance UID");
+    std::lock_guard lock(mutex_);
+
+    int latestVersion = 0;
+    {
+        Statement versions(database_, std::string("SELECT ") + kInstanceColumns +
+                                          " FROM instances WHERE sop_instance_uid = ? ORDER BY version DESC");
+        versions.bind(1, record.sopInstanceUid);
+        while (versions.step()) {
+            const InstanceRow existing = instanceFrom(versions);
+            latestVersion = std::max(latestVersion, existing.version);
+            if (sameFileContent(existing.path, received)) {
+                std::filesystem::remove(received);
+                return StoredInstance{existing.id, existing.version, StoreOutcome::Duplicate, existing.path};
+            }
+        }
+    }
+
+    const int version = latestVersion + 1;
+    const std::string name = record.sopInstanceUid + (version > 1 ? ".v" + std::to_string(version) : "") + ".dcm";
+    const auto finalPath = fileStore_ / "instances" / record.studyUid / record.seriesUid / name;
+    commitFileDurably(received, finalPath);
+
+    try {
+        const std::int64_t now = nowMs();
+        Transaction transaction(database_);
+        Statement study(database_, R"sql(
+            INSERT INTO studies (study_uid, patient_id, accession_number, first_received_at, last_received_at)
+            VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (study_uid) DO UPDATE SET
+                last_received_at = excluded.last_received_at,
+                patient_id = coalesce(studies.patient_id, excluded.patient_id),
+                accession_number = coalesce(studies.accession_number, excluded.accession_number))sql");
+        study.bind(1, record.studyUid).bind(2, record.patientId).bind(3, record.accessionNumber).bind(4, now).bind(5, now);
+        study.run();
+
+        Statement insert(database_, R"sql(
+            INSERT INTO instances (sop_instance_uid, version, sop_class_uid, study_uid, series_uid, modality,
+                                   transfer_syntax, path, size_bytes, calling_ae, peer_address, received_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))sql");
+        insert.bind(1, record.sopInstanceUid).bind(2, version).bind(3, record.sopClassUid).bind(4, record.studyUid);
+        insert.bind(5, record.seriesUid).bind(6, record.modality).bind(7, record.transferSyntax);
+        insert.bind(8, finalPath.string()).bind(9, static_cast<std::int64_t>(std::filesystem::file_size(finalPath)));
+        insert.bind(10, record.callingAe).bind(11, record.peerAddress).bind(12, now);
+        insert.run();
+        const std::int64_t id = database_.lastInsertId();
+
+        std::set<std::string> references(record.referencedInstanceUids.begin(), record.referencedInstanceUids.end());
+        for (const auto& uid : references) {
+            Statement reference(database_,
+                                "INSERT INTO segmentation_references (instance_id, referenced_uid) VALUES (?, ?)");
+            reference.bind(1, id).bind(2, uid);
+            reference.run();
+        }
+        transaction.commit();
+        return StoredInstance{id, version, version > 1 ? StoreOutcome::NewVersion : StoreOutcome::Stored, finalPath};
+    } catch (...) {
+        // No file without a row: the sender gets a failure and will send again.
+        std::error_code ignored;
+        std::filesystem::remove(finalPath, ignored);
+        throw;
+    }
+}
+
+std::optional<InstanceRow> NodeStore::latestInstance(const std::string& sopInstanceUid) {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, std::string("SELECT ") + kInstanceColumns +
+                               " FROM instances WHERE sop_instance_uid = ? ORDER BY version DESC LIMIT 1");
+    s.bind(1, sopInstanceUid);
+    if (!s.step()) return std::nullopt;
+    return instanceFrom(s);
+}
+
+std::vector<InstanceRow> NodeStore::instancesOfStudy(const std::string& studyUid) {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, std::string("SELECT ") + kInstanceColumns +
+                               " FROM instances i WHERE study_uid = ? AND version = "
+                               "(SELECT max(version) FROM instances WHERE sop_instance_uid = i.sop_instance_uid) "
+                               "ORDER BY id");
+    s.bind(1, studyUid);
+    std::vector<InstanceRow> rows;
+    while (s.step()) rows.push_back(instanceFrom(s));
+    return rows;
+}
+
+std::int64_t NodeStore::instanceCount() {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, "SELECT count(*) FROM instances");
+    s.step();
+    return s.integer(0);
+}
+
+std::vector<std::string> NodeStore::studiesAwaitingAssembly(std::int64_t now, std::int64_t quietMs) {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, "SELECT study_uid FROM studies WHERE last_received_at <= ? AND "
+                           "(assembled_at IS NULL OR assembled_at < last_received_at) ORDER BY last_received_at");
+    s.bind(1, now - quietMs);
+    std::vector<std::string> studies;
+    while (s.step()) studies.push_back(s.text(0));
+    return studies;
+}
+
+std::int64_t NodeStore::studyLastReceivedAt(const std::string& studyUid) {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, "SELECT last_received_at FROM studies WHERE study_uid = ?");
+    s.bind(1, studyUid);
+    return s.step() ? s.integer(0) : 0;
+}
+
+std::int64_t NodeStore::studyFirstReceivedAt(const std::string& studyUid) {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, "SELECT first_received_at FROM studies WHERE study_uid = ?");
+    s.bind(1, studyUid);
+    return s.step() ? s.integer(0) : 0;
+}
+
+std::vector<InstanceRow> NodeStore::segmentationsOfStudy(const std::string& studyUid) {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, std::string("SELECT ") + kInstanceColumns +
+                               " FROM instances i WHERE study_uid = ? AND sop_class_uid IN "
+                               "('1.2.840.10008.5.1.4.1.1.66.4', '1.2.840.10008.5.1.4.1.1.66.7') AND version = "
+                               "(SELECT max(version) FROM instances WHERE sop_instance_uid = i.sop_instance_uid) "
+                               "ORDER BY id");
+    s.bind(1, studyUid);
+    std::vector<InstanceRow> rows;
+    while (s.step()) rows.push_back(instanceFrom(s));
+    return rows;
+}
+
+std::vector<std::string> NodeStore::missingReferences(std::int64_t segmentationInstanceId) {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, "SELECT referenced_uid FROM segmentation_references r WHERE instance_id = ? AND NOT EXISTS "
+                           "(SELECT 1 FROM instances i WHERE i.sop_instance_uid = r.referenced_uid) "
+                           "ORDER BY referenced_uid");
+    s.bind(1, segmentationInstanceId);
+    std::vector<std::string> missing;
+    while (s.step()) missing.push_back(s.text(0));
+    return missing;
+}
+
+void NodeStore::markAssembled(const std::string& studyUid, std::int64_t at) {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, "UPDATE studies SET assembled_at = ? WHERE study_uid = ?");
+    s.bind(1, at).bind(2, studyUid);
+    s.run();
+}
+
+std::int64_t NodeStore::createJobLocked(const std::string& studyUid, const char* state, const std::string& error) {
+    const std::int64_t now = nowMs();
+    Statement s(database_, "INSERT INTO jobs (study_uid, state, last_error, created_at, updated_at) VALUES (?, ?, ?, ?, ?)");
+    s.bind(1, studyUid).bind(2, state);
+    if (error.empty()) {
+        s.bindNull(3);
+    } else {
+        s.bind(3, error);
+    }
+    s.bind(4, now).bind(5, now);
+    s.run();
+    return database_.lastInsertId();
+}
+
+std::int64_t NodeStore::enqueueJob(const std::string& studyUid) {
+    std::lock_guard lock(mutex_);
+    Transaction transaction(database_);
+    const auto id = createJobLocked(studyUid, "queued", "");
+    auditLocked(AuditEvent{"job.queued", studyUid, "", "", "", id, ""});
+    transaction.commit();
+    return id;
+}
+
+std::int64_t NodeStore::recordFailedJob(const std::string& studyUid, const std::string& reason) {
+    std::lock_guard lock(mutex_);
+    Transaction transaction(database_);
+    const auto id = createJobLocked(studyUid, "failed", reason);
+    auditLocked(AuditEvent{"job.failed", studyUid, "", "", "", id, reason});
+    transaction.commit();
+    return id;
+}
+
+std::optional<JobRow> NodeStore::leaseJob(const std::string& owner, std::int64_t leaseMs) {
+    std::lock_guard lock(mutex_);
+    Transaction transaction(database_);
+    Statement next(database_, "SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1");
+    if (!next.step()) return std::nullopt;
+    const std::int64_t id = next.integer(0);
+    const std::int64_t now = nowMs();
+    Statement lease(database_, "UPDATE jobs SET state = 'running', lease_owner = ?, lease_expires_at = ?, "
+                               "attempts = attempts + 1, updated_at = ? WHERE id = ?");
+    lease.bind(1, owner).bind(2, now + leaseMs).bind(3, now).bind(4, id);
+    lease.run();
+    Statement read(database_, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?");
+    read.bind(1, id);
+    read.step();
+    JobRow row = jobFrom(read);
+    auditLocked(AuditEvent{"job.running", row.studyUid, "", "", "", id, "worker " + owner + ", attempt " +
+                                                                            std::to_string(row.attempts)});
+    transaction.commit();
+    return row;
+}
+
+std::int64_t NodeStore::completeJob(std::int64_t jobId, const ResultRecord& result,
+                                    const std::vector<std::string>& destinations) {
+    std::lock_guard lock(mutex_);
+    Transaction transaction(database_);
+    Statement jobRead(database_, "SELECT study_uid FROM jobs WHERE id = ?");
+    jobRead.bind(1, jobId);
+    if (!jobRead.step()) throw DatabaseError("no job " + std::to_string(jobId));
+    const std::string studyUid = jobRead.text(0);
+
+    std::optional<std::int64_t> previous;
+    Statement latest(database_, "SELECT id FROM results WHERE study_uid = ? ORDER BY id DESC LIMIT 1");
+    latest.bind(1, studyUid);
+    if (latest.step()) previous = latest.integer(0);
+
+    const std::int64_t now = nowMs();
+    Statement insert(database_, "INSERT INTO results (job_id, study_uid, sr_sop_instance_uid, sr_series_uid, sr_path, "
+                                "summary, supersedes_result_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    insert.bind(1, jobId).bind(2, studyUid).bind(3, result.srSopInstanceUid).bind(4, result.srSeriesUid);
+    insert.bind(5, result.srPath.string()).bind(6, result.summary).bind(7, previous).bind(8, now);
+    insert.run();
+    const std::int64_t resultId = database_.lastInsertId();
+
+    for (const auto& destination : destinations) {
+        Statement delivery(database_, "INSERT INTO deliveries (result_id, destination, state, next_attempt_at, "
+                                      "created_at, updated_at) VALUES (?, ?, 'pending', ?, ?, ?)");
+        delivery.bind(1, resultId).bind(2, destination).bind(3, now).bind(4, now).bind(5, now);
+        delivery.run();
+    }
+    Statement done(database_, "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, "
+                              "last_error = NULL, updated_at = ? WHERE id = ?");
+    done.bind(1, now).bind(2, jobId);
+    done.run();
+    auditLocked(AuditEvent{"result.created", studyUid, result.srSopInstanceUid, "", "", jobId,
+                           previous ? "supersedes result " + std::to_string(*previous) : ""});
+    auditLocked(AuditEvent{"job.done", studyUid, "", "", "", jobId, ""});
+    transaction.commit();
+    return resultId;
+}
+
+void NodeStore::failJob(std::int64_t jobId, const std::string& error, bool retryable, int maxAttempts) {
+    std::lock_guard lock(mutex_);
+    Transaction transaction(database_);
+    Statement read(database_, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?");
+    read.bind(1, jobId);
+    if (!read.step()) throw DatabaseError("no job " + std::to_string(jobId));
+    const JobRow row = jobFrom(read);
+    const bool again = retryable && row.attempts < maxAttempts;
+    Statement update(database_, "UPDATE jobs SET state = ?, lease_owner = NULL, lease_expires_at = NULL, "
+                                "last_error = ?, updated_at = ? WHERE id = ?");
+    update.bind(1, again ? "queued" : "failed").bind(2, error).bind(3, nowMs()).bind(4, jobId);
+    update.run();
+    auditLocked(AuditEvent{again ? "job.retry" : "job.failed", row.studyUid, "", "", "", jobId, error});
+    transaction.commit();
+}
+
+std::optional<JobRow> NodeStore::job(std::int64_t jobId) {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?");
+    s.bind(1, jobId);
+    if (!s.step()) return std::nullopt;
+    return jobFrom(s);
+}
+
+std::vector<JobRow> NodeStore::jobs(int limit) {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, std::string("SELECT ") + kJobColumns + " FROM jobs ORDER BY id DESC LIMIT ?");
+    s.bind(1, limit);
+    std::vector<JobRow> rows;
+    while (s.step()) rows.push_back(jobFrom(s));
+    return rows;
+}
+
+std::int64_t NodeStore::jobCount(JobState state) {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, "SELECT count(*) FROM jobs WHERE state = ?");
+    s.bind(1, jobStateName(state));
+    s.step();
+    return s.integer(0);
+}
+
+std::optional<ResultRow> NodeStore::latestResult(const std::string& studyUid) {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, std::string("SELECT ") + kResultColumns +
+                               " FROM results WHERE study_uid = ? ORDER BY id DESC LIMIT 1");
+    s.bind(1, studyUid);
+    if (!s.step()) return std::nullopt;
+    return resultFrom(s);
+}
+
+std::vector<ResultRow> NodeStore::results(std::int64_t since, int limit) {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, std::string("SELECT ") + kResultColumns +
+                               " FROM results WHERE created_at >= ? ORDER BY id LIMIT ?");
+    s.bind(1, since).bind(2, limit);
+    std::vector<ResultRow> rows;
+    while (s.step()) rows.push_back(resultFrom(s));
+    return rows;
+}
+
+std::vector<DeliveryRow> NodeStore::dueDeliveries(std::int64_t now, int limit) {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, std::string("SELECT ") + kDeliveryColumns +
+                               " FROM deliveries d JOIN results r ON r.id = d.result_id "
+                               "WHERE d.state = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT ?");
+    s.bind(1, now).bind(2, limit);
+    std::vector<DeliveryRow> rows;
+    while (s.step()) rows.push_back(deliveryFrom(s));
+    return rows;
+}
+
+std::vector<DeliveryRow> NodeStore::deliveries(int limit) {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, std::string("SELECT ") + kDeliveryColumns +
+                               " FROM deliveries d JOIN results r ON r.id = d.result_id ORDER BY d.id DESC LIMIT ?");
+    s.bind(1, limit);
+    std::vector<DeliveryRow> rows;
+    while (s.step()) rows.push_back(deliveryFrom(s));
+    return rows;
+}
+
+void NodeStore::markDelivered(std::int64_t deliveryId, const std::string& status) {
+    std::lock_guard lock(mutex_);
+    Transaction transaction(database_);
+    Statement s(database_, "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, last_status = ?, "
+                           "last_error = NULL, updated_at = ? WHERE id = ?");
+    s.bind(1, status).bind(2, nowMs()).bind(3, deliveryId);
+    s.run();
+    auditLocked(AuditEvent{"delivery.succeeded", "", "", "", "", std::nullopt,
+                           "delivery " + std::to_string(deliveryId) + ", status " + status});
+    transaction.commit();
+}
+
+void NodeStore::scheduleRetry(std::int64_t deliveryId, const std::string& status, const std::string& error,
+                              std::int64_t nextAttemptAt) {
+    std::lock_guard lock(mutex_);
+    Transaction transaction(database_);
+    Statement s(database_, "UPDATE deliveries SET attempts = attempts + 1, last_status = ?, last_error = ?, "
+                           "next_attempt_at = ?, updated_at = ? WHERE id = ?");
+    s.bind(1, status).bind(2, error).bind(3, nextAttemptAt).bind(4, nowMs()).bind(5, deliveryId);
+    s.run();
+    auditLocked(AuditEvent{"delivery.retry", "", "", "", "", std::nullopt,
+                           "delivery " + std::to_string(deliveryId) + ", status " + status + ": " + error});
+    transaction.commit();
+}
+
+void NodeStore::markDeliveryFailed(std::int64_t deliveryId, const std::string& status, const std::string& error) {
+    std::lock_guard lock(mutex_);
+    Transaction transaction(database_);
+    Statement s(database_, "UPDATE deliveries SET state = 'failed', attempts = attempts + 1, last_status = ?, "
+                           "last_error = ?, updated_at = ? WHERE id = ?");
+    s.bind(1, status).bind(2, error).bind(3, nowMs()).bind(4, deliveryId);
+    s.run();
+    auditLocked(AuditEvent{"delivery.failed", "", "", "", "", std::nullopt,
+                           "delivery " + std::to_string(deliveryId) + ", status " + status + ": " + error});
+    transaction.commit();
+}
+
+bool NodeStore::retryDelivery(std::int64_t deliveryId) {
+    std::lock_guard lock(mutex_);
+    Transaction transaction(database_);
+    Statement s(database_, "UPDATE deliveries SET state = 'pending', next_attempt_at = ?, updated_at = ? "
+                           "WHERE id = ? AND state != 'delivered'");
+    const auto now = nowMs();
+    s.bind(1, now).bind(2, now).bind(3, deliveryId);
+    s.run();
+    const bool changed = database_.changes() > 0;
+    if (changed) {
+        auditLocked(AuditEvent{"delivery.requeued", "", "", "", "", std::nullopt, "delivery " + std::to_string(deliveryId)});
+    }
+    transaction.commit();
+    return changed;
+}
+
+void NodeStore::audit(const AuditEvent& event) {
+    std::lock_guard lock(mutex_);
+    auditLocked(event);
+}
+
+void NodeStore::auditLocked(const AuditEvent& event) {
+    Statement s(database_, "INSERT INTO audit_log (at, event, study_uid, sop_instance_uid, calling_ae, peer_address, "
+                           "job_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    auto optional = [](const std::string& text) { return text.empty() ? std::nullopt : std::optional<std::string>(text); };
+    s.bind(1, nowMs()).bind(2, event.event).bind(3, optional(event.studyUid)).bind(4, optional(event.sopInstanceUid));
+    s.bind(5, optional(event.callingAe)).bind(6, optional(event.peerAddress)).bind(7, event.jobId);
+    s.bind(8, optional(event.detail));
+    s.run();
+}
+
+std::vector<AuditRow> NodeStore::auditEvents(const AuditFilter& filter) {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, "SELECT id, at, event, coalesce(study_uid, ''), coalesce(sop_instance_uid, ''), "
+                           "coalesce(calling_ae, ''), coalesce(peer_address, ''), job_id, coalesce(detail, '') "
+                           "FROM audit_log WHERE (?1 = '' OR study_uid = ?1) AND (?2 = '' OR event = ?2) "
+                           "AND (?3 = '' OR calling_ae = ?3) AND at >= ?4 AND at <= ?5 ORDER BY id LIMIT ?6");
+    s.bind(1, filter.studyUid).bind(2, filter.event).bind(3, filter.callingAe);
+    s.bind(4, filter.since.value_or(0)).bind(5, filter.until.value_or(INT64_MAX)).bind(6, filter.limit);
+    std::vector<AuditRow> rows;
+    while (s.step()) {
+        AuditRow row;
+        row.id = s.integer(0);
+        row.at = s.integer(1);
+        row.event = AuditEvent{s.text(2), s.text(3), s.text(4), s.text(5), s.text(6), s.optionalInteger(7), s.text(8)};
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+ReconciliationReport NodeStore::reconcile() {
+    std::lock_guard lock(mutex_);
+    ReconciliationReport report;
+    std::set<std::string> known;
+    {
+        Statement s(database_, "SELECT path FROM instances UNION ALL SELECT sr_path FROM results");
+        while (s.step()) known.insert(s.text(0));
+    }
+    std::vector<std::filesystem::path> toRemove;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(fileStore_)) {
+        if (!entry.is_regular_file()) continue;
+        const auto& path = entry.path();
+        if (path.string().size() >= kPartialSuffix.size() &&
+            path.string().compare(path.string().size() - kPartialSuffix.size(), kPartialSuffix.size(), kPartialSuffix) == 0) {
+            toRemove.push_back(path);
+            ++report.partialFilesRemoved;
+        } else if (!known.count(path.string())) {
+            toRemove.push_back(path);
+            ++report.orphanFilesRemoved;
+        }
+    }
+    for (const auto& path : toRemove) std::filesystem::remove(path);
+    for (const auto& path : known) {
+        if (!std::filesystem::exists(path)) ++report.rowsWithoutFile;
+    }
+
+    Transaction transaction(database_);
+    Statement release(database_, "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, "
+                                 "updated_at = ? WHERE state = 'running'");
+    release.bind(1, nowMs());
+    release.run();
+    report.leasesReleased = database_.changes();
+    auditLocked(AuditEvent{"node.reconciled", "", "", "", "", std::nullopt,
+                           "partial files removed " + std::to_string(report.partialFilesRemoved) +
+                               ", orphan files removed " + std::to_string(report.orphanFilesRemoved) +
+                               ", rows without file " + std::to_string(report.rowsWithoutFile) +
+                               ", leases released " + std::to_string(report.leasesReleased)});
+    transaction.commit();
+    return report;
+}
+
+} // namespace radnode::storage

@@ -1,0 +1,184 @@
+// Everything the node remembers: received instances, studies, jobs with leases, results,
+// the delivery outbox and the audit log, over one SQLite database and one file store.
+// Thread-safe: every operation is one short transaction under one writer lock.
+#pragma once
+
+#include "storage/database.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace radnode::storage {
+
+// Milliseconds since the Unix epoch, the unit of every time in the database.
+std::int64_t nowMs();
+
+struct InstanceRecord {
+    std::string sopInstanceUid, sopClassUid, studyUid, seriesUid;
+    std::string modality, transferSyntax, patientId, accessionNumber;
+    std::string callingAe, peerAddress;
+    std::vector<std::string> referencedInstanceUids; // segmentations only
+};
+
+enum class StoreOutcome { Stored, Duplicate, NewVersion };
+
+struct StoredInstance {
+    std::int64_t id = 0;
+    int version = 1;
+    StoreOutcome outcome = StoreOutcome::Stored;
+    std::filesystem::path path;
+};
+
+struct InstanceRow {
+    std::int64_t id = 0;
+    std::string sopInstanceUid, sopClassUid, studyUid, seriesUid, modality;
+    int version = 1;
+    std::filesystem::path path;
+};
+
+enum class JobState { Queued, Running, Done, Failed };
+std::string jobStateName(JobState state);
+
+struct JobRow {
+    std::int64_t id = 0;
+    std::string studyUid;
+    JobState state = JobState::Queued;
+    int attempts = 0;
+    std::string lastError;
+    std::int64_t createdAt = 0, updatedAt = 0;
+};
+
+struct ResultRecord {
+    std::string srSopInstanceUid, srSeriesUid;
+    std::filesystem::path srPath;
+    std::string summary; // JSON: what a worklist needs
+};
+
+struct ResultRow {
+    std::int64_t id = 0, jobId = 0;
+    std::string studyUid, srSopInstanceUid, srSeriesUid, summary;
+    std::filesystem::path srPath;
+    std::optional<std::int64_t> supersedes;
+    std::int64_t createdAt = 0;
+};
+
+enum class DeliveryState { Pending, Delivered, Failed };
+std::string deliveryStateName(DeliveryState state);
+
+struct DeliveryRow {
+    std::int64_t id = 0, resultId = 0;
+    std::string destination, srSopInstanceUid;
+    std::filesystem::path srPath;
+    DeliveryState state = DeliveryState::Pending;
+    int attempts = 0;
+    std::int64_t nextAttemptAt = 0, createdAt = 0;
+    std::string lastStatus, lastError;
+};
+
+struct AuditEvent {
+    std::string event; // e.g. "instance.received", "job.failed", "delivery.succeeded"
+    std::string studyUid, sopInstanceUid, callingAe, peerAddress;
+    std::optional<std::int64_t> jobId;
+    std::string detail;
+};
+
+struct AuditRow {
+    std::int64_t id = 0, at = 0;
+    AuditEvent event;
+};
+
+struct AuditFilter {
+    std::string studyUid, event, callingAe;
+    std::optional<std::int64_t> since, until;
+    int limit = 1000;
+};
+
+// What startup reconciliation found and repaired.
+struct ReconciliationReport {
+    int partialFilesRemoved = 0;  // interrupted writes
+    int orphanFilesRemoved = 0;   // renamed into place but never committed: never acknowledged
+    int rowsWithoutFile = 0;      // indexed instances whose file vanished (kept, audited)
+    int leasesReleased = 0;       // jobs that were running when the node stopped
+};
+
+class NodeStore {
+public:
+    // Opens (creating and migrating) <database>, with instance files under <fileStore>.
+    NodeStore(const std::filesystem::path& database, const std::filesystem::path& fileStore);
+
+    const std::filesystem::path& fileStore() const { return fileStore_; }
+
+    // --- ingest
+    // Where an incoming instance is received before it is durable (same filesystem as the store).
+    std::filesystem::path incomingPath(const std::string& sopInstanceUid) const;
+    // Makes a received file durable and indexes it: identical content of a known instance is
+    // a duplicate (the received file is dropped), different content becomes a new version.
+    // Success means the file is fsynced, renamed into place, and its row committed.
+    StoredInstance storeInstance(const std::filesystem::path& received, const InstanceRecord& record);
+
+    std::optional<InstanceRow> latestInstance(const std::string& sopInstanceUid);
+    std::vector<InstanceRow> instancesOfStudy(const std::string& studyUid);
+    std::int64_t instanceCount();
+
+    // --- study assembly
+    // Studies quiet for at least `quietMs` with instances not yet looked at.
+    std::vector<std::string> studiesAwaitingAssembly(std::int64_t now, std::int64_t quietMs);
+    std::int64_t studyLastReceivedAt(const std::string& studyUid);
+    std::int64_t studyFirstReceivedAt(const std::string& studyUid);
+    // Latest versions of the segmentations in a study.
+    std::vector<InstanceRow> segmentationsOfStudy(const std::string& studyUid);
+    // UIDs a segmentation references that are not (yet) stored.
+    std::vector<std::string> missingReferences(std::int64_t segmentationInstanceId);
+    void markAssembled(const std::string& studyUid, std::int64_t at);
+
+    // --- jobs
+    std::int64_t enqueueJob(const std::string& studyUid);
+    std::int64_t recordFailedJob(const std::string& studyUid, const std::string& reason);
+    // Leases the oldest queued job to `owner`; nullopt when none is queued.
+    std::optional<JobRow> leaseJob(const std::string& owner, std::int64_t leaseMs);
+    // Stores the result, supersedes the study's previous result, and queues one delivery per
+    // destination, in one transaction.
+    std::int64_t completeJob(std::int64_t jobId, const ResultRecord& result,
+                             const std::vector<std::string>& destinations);
+    // Back to the queue while attempts < maxAttempts, else failed for good.
+    void failJob(std::int64_t jobId, const std::string& error, bool retryable, int maxAttempts);
+    std::optional<JobRow> job(std::int64_t jobId);
+    std::vector<JobRow> jobs(int limit = 100);
+    std::int64_t jobCount(JobState state);
+
+    // --- results
+    std::optional<ResultRow> latestResult(const std::string& studyUid);
+    std::vector<ResultRow> results(std::int64_t since = 0, int limit = 100);
+
+    // --- outbox
+    std::vector<DeliveryRow> dueDeliveries(std::int64_t now, int limit = 16);
+    std::vector<DeliveryRow> deliveries(int limit = 100);
+    void markDelivered(std::int64_t deliveryId, const std::string& status);
+    void scheduleRetry(std::int64_t deliveryId, const std::string& status, const std::string& error,
+                       std::int64_t nextAttemptAt);
+    void markDeliveryFailed(std::int64_t deliveryId, const std::string& status, const std::string& error);
+    // Puts a failed delivery back into the queue now (operator's retry).
+    bool retryDelivery(std::int64_t deliveryId);
+
+    // --- audit
+    void audit(const AuditEvent& event);
+    std::vector<AuditRow> auditEvents(const AuditFilter& filter);
+
+    // --- recovery
+    // Run at startup before listening: removes partial and orphan files, releases leases.
+    ReconciliationReport reconcile();
+
+private:
+    void auditLocked(const AuditEvent& event);
+    std::int64_t createJobLocked(const std::string& studyUid, const char* state, const std::string& error);
+
+    std::mutex mutex_;
+    Database database_;
+    std::filesystem::path fileStore_;
+};
+
+} // namespace radnode::storage

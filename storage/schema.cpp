@@ -1,0 +1,128 @@
+#include "storage/schema.h"
+
+#include <string>
+#include <vector>
+
+namespace radnode::storage {
+
+namespace {
+
+// Times are integer milliseconds since the Unix epoch (UTC).
+const char* const kVersion1 = R"sql(
+CREATE TABLE studies (
+    study_uid         TEXT PRIMARY KEY,
+    patient_id        TEXT,
+    accession_number  TEXT,
+    first_received_at INTEGER NOT NULL,
+    last_received_at  INTEGER NOT NULL,
+    assembled_at      INTEGER
+);
+
+CREATE TABLE instances (
+    id                INTEGER PRIMARY KEY,
+    sop_instance_uid  TEXT NOT NULL,
+    version           INTEGER NOT NULL DEFAULT 1,
+    sop_class_uid     TEXT NOT NULL,
+    study_uid         TEXT NOT NULL REFERENCES studies(study_uid),
+    series_uid        TEXT NOT NULL,
+    modality          TEXT,
+    transfer_syntax   TEXT,
+    path              TEXT NOT NULL UNIQUE,
+    size_bytes        INTEGER NOT NULL,
+    calling_ae        TEXT,
+    peer_address      TEXT,
+    received_at       INTEGER NOT NULL,
+    UNIQUE (sop_instance_uid, version)
+);
+CREATE INDEX instances_by_study ON instances(study_uid);
+
+-- What each segmentation was drawn on: the instances a job needs before it can run.
+CREATE TABLE segmentation_references (
+    instance_id       INTEGER NOT NULL REFERENCES instances(id),
+    referenced_uid    TEXT NOT NULL,
+    PRIMARY KEY (instance_id, referenced_uid)
+);
+
+CREATE TABLE jobs (
+    id                INTEGER PRIMARY KEY,
+    study_uid         TEXT NOT NULL REFERENCES studies(study_uid),
+    state             TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+    attempts          INTEGER NOT NULL DEFAULT 0,
+    lease_owner       TEXT,
+    lease_expires_at  INTEGER,
+    last_error        TEXT,
+    created_at        INTEGER NOT NULL,
+    updated_at        INTEGER NOT NULL
+);
+CREATE INDEX jobs_by_state ON jobs(state);
+
+CREATE TABLE results (
+    id                    INTEGER PRIMARY KEY,
+    job_id                INTEGER NOT NULL UNIQUE REFERENCES jobs(id),
+    study_uid             TEXT NOT NULL,
+    sr_sop_instance_uid   TEXT NOT NULL UNIQUE,
+    sr_series_uid         TEXT NOT NULL,
+    sr_path               TEXT NOT NULL,
+    summary               TEXT NOT NULL,
+    supersedes_result_id  INTEGER REFERENCES results(id),
+    created_at            INTEGER NOT NULL
+);
+
+CREATE TABLE deliveries (
+    id                INTEGER PRIMARY KEY,
+    result_id         INTEGER NOT NULL REFERENCES results(id),
+    destination       TEXT NOT NULL,
+    state             TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+    attempts          INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at   INTEGER NOT NULL,
+    last_status       TEXT,
+    last_error        TEXT,
+    created_at        INTEGER NOT NULL,
+    updated_at        INTEGER NOT NULL,
+    UNIQUE (result_id, destination)
+);
+CREATE INDEX deliveries_due ON deliveries(state, next_attempt_at);
+
+CREATE TABLE audit_log (
+    id                INTEGER PRIMARY KEY,
+    at                INTEGER NOT NULL,
+    event             TEXT NOT NULL,
+    study_uid         TEXT,
+    sop_instance_uid  TEXT,
+    calling_ae        TEXT,
+    peer_address      TEXT,
+    job_id            INTEGER,
+    detail            TEXT
+);
+CREATE INDEX audit_by_study ON audit_log(study_uid);
+-- The audit trail is append-only: the database itself refuses edits and deletions.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+)sql";
+
+const std::vector<const char*>& migrations() {
+    static const std::vector<const char*> steps{kVersion1};
+    return steps;
+}
+
+} // namespace
+
+int currentSchemaVersion() { return static_cast<int>(migrations().size()); }
+
+void migrate(Database& database) {
+    const int found = database.userVersion();
+    if (found > currentSchemaVersion()) {
+        throw DatabaseError("database " + database.file().string() + " has schema version " + std::to_string(found) +
+                            ", newer than this radnode understands (" + std::to_string(currentSchemaVersion()) + ")");
+    }
+    for (int version = found; version < currentSchemaVersion(); ++version) {
+        Transaction transaction(database);
+        database.execute(migrations()[static_cast<std::size_t>(version)]);
+        database.setUserVersion(version + 1);
+        transaction.commit();
+    }
+}
+
+} // namespace radnode::storage
