@@ -317,6 +317,13 @@ std::int64_t NodeStore::enqueueJob(const std::string& studyUid) {
     return id;
 }
 
+bool NodeStore::hasQueuedJob(const std::string& studyUid) {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, "SELECT 1 FROM jobs WHERE study_uid = ? AND state = 'queued' LIMIT 1");
+    s.bind(1, studyUid);
+    return s.step();
+}
+
 std::int64_t NodeStore::recordFailedJob(const std::string& studyUid, const std::string& reason) {
     std::lock_guard lock(mutex_);
     Transaction transaction(database_);

@@ -137,6 +137,8 @@ public:
 
     // --- jobs
     std::int64_t enqueueJob(const std::string& studyUid);
+    // True when the study already has a job waiting to run (no need for another).
+    bool hasQueuedJob(const std::string& studyUid);
     std::int64_t recordFailedJob(const std::string& studyUid, const std::string& reason);
     // Leases the oldest queued job to `owner`; nullopt when none is queued.
     std::optional<JobRow> leaseJob(const std::string& owner, std::int64_t leaseMs);

@@ -1,0 +1,115 @@
+#include "dicom/store_scu.h"
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmnet/scu.h>
+
+#include <cstdio>
+
+namespace radnode::dicom {
+
+namespace {
+
+std::string hex(unsigned status) {
+    char text[8];
+    std::snprintf(text, sizeof text, "%04X", status & 0xFFFFu);
+    return text;
+}
+
+void configure(DcmSCU& scu, const StoreTarget& target) {
+    scu.setAETitle(target.callingAeTitle.c_str());
+    scu.setPeerAETitle(target.aeTitle.c_str());
+    scu.setPeerHostName(target.host.c_str());
+    scu.setPeerPort(static_cast<Uint16>(target.port));
+    scu.setACSETimeout(static_cast<Uint32>(target.timeoutSeconds));
+    scu.setDIMSETimeout(static_cast<Uint32>(target.timeoutSeconds));
+    scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
+    scu.setConnectionTimeout(target.timeoutSeconds);
+}
+
+SendOutcome associationFailure(const std::string& what, const OFCondition& condition) {
+    // Refused, unreachable or timed out: the PACS may come back, so the outbox retries.
+    return SendOutcome{SendOutcome::Kind::Transient, "association", what + ": " + condition.text()};
+}
+
+} // namespace
+
+SendOutcome classifyStoreStatus(unsigned status) {
+    const std::string code = hex(status);
+    if (status == 0x0000) return SendOutcome{SendOutcome::Kind::Success, code, "success"};
+    if ((status & 0xF000) == 0xB000) return SendOutcome{SendOutcome::Kind::Success, code, "success with warning"};
+    if ((status & 0xFF00) == 0xA700) return SendOutcome{SendOutcome::Kind::Transient, code, "peer out of resources"};
+    if (status == 0x0213) return SendOutcome{SendOutcome::Kind::Transient, code, "peer resource limitation"};
+    if (status == 0x0122) return SendOutcome{SendOutcome::Kind::Permanent, code, "SOP class not supported by the peer"};
+    if ((status & 0xFF00) == 0xA900) return SendOutcome{SendOutcome::Kind::Permanent, code, "data set does not match SOP class"};
+    if ((status & 0xF000) == 0xC000) return SendOutcome{SendOutcome::Kind::Permanent, code, "peer cannot understand the data set"};
+    return SendOutcome{SendOutcome::Kind::Permanent, code, "refused by the peer"};
+}
+
+SendOutcome sendFile(const StoreTarget& target, const std::filesystem::path& file) {
+    DcmFileFormat format;
+    const OFCondition loaded = format.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 4096);
+    if (loaded.bad()) {
+        return SendOutcome{SendOutcome::Kind::Permanent, "file", "cannot read " + file.string() + ": " + loaded.text()};
+    }
+    OFString sopClass, transferSyntax;
+    format.getDataset()->findAndGetOFString(DCM_SOPClassUID, sopClass);
+    format.getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, transferSyntax);
+
+    DcmSCU scu;
+    configure(scu, target);
+    OFList<OFString> ownSyntax;
+    ownSyntax.push_back(transferSyntax);
+    scu.addPresentationContext(sopClass, ownSyntax);
+    if (transferSyntax != UID_LittleEndianExplicitTransferSyntax) {
+        OFList<OFString> fallback;
+        fallback.push_back(UID_LittleEndianExplicitTransferSyntax);
+        fallback.push_back(UID_LittleEndianImplicitTransferSyntax);
+        scu.addPresentationContext(sopClass, fallback);
+    }
+    OFCondition condition = scu.initNetwork();
+    if (condition.bad()) return associationFailure("cannot initialise the network", condition);
+    condition = scu.negotiateAssociation();
+    if (condition.bad()) {
+        return associationFailure("association with " + target.aeTitle + "@" + target.host + ":" +
+                                      std::to_string(target.port) + " failed",
+                                  condition);
+    }
+    T_ASC_PresentationContextID context = scu.findPresentationContextID(sopClass, transferSyntax);
+    if (context == 0) context = scu.findAnyPresentationContextID(sopClass, UID_LittleEndianExplicitTransferSyntax);
+    if (context == 0) {
+        scu.releaseAssociation();
+        return SendOutcome{SendOutcome::Kind::Permanent, "0122",
+                           "peer accepted no presentation context for SOP class " + std::string(sopClass.c_str())};
+    }
+    Uint16 responseStatus = 0;
+    condition = scu.sendSTORERequest(context, OFFilename(file.c_str()), nullptr, responseStatus);
+    if (condition.bad()) {
+        scu.abortAssociation();
+        return associationFailure("C-STORE failed", condition);
+    }
+    scu.releaseAssociation();
+    return classifyStoreStatus(responseStatus);
+}
+
+bool echo(const StoreTarget& target, std::string& detail) {
+    DcmSCU scu;
+    configure(scu, target);
+    OFList<OFString> syntaxes;
+    syntaxes.push_back(UID_LittleEndianImplicitTransferSyntax);
+    scu.addPresentationContext(UID_VerificationSOPClass, syntaxes);
+    OFCondition condition = scu.initNetwork();
+    if (condition.good()) condition = scu.negotiateAssociation();
+    if (condition.good()) condition = scu.sendECHORequest(0);
+    if (condition.bad()) {
+        detail = condition.text();
+        return false;
+    }
+    scu.releaseAssociation();
+    detail = "success";
+    return true;
+}
+
+} // namespace radnode::dicom
