@@ -1,0 +1,230 @@
+#include "analysis/firstorder.h"
+
+#include "analysis/discretization.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <stdexcept>
+
+namespace radnode::analysis {
+
+namespace {
+
+// numpy.spacing(1): PyRadiomics' guard against log2(0).
+constexpr double kEpsilon = 2.220446049250313e-16;
+
+// What every first-order feature reads: the ROI intensities (sorted, for percentiles), their
+// mean, the normalised histogram of discretised levels, and the settings that shift and scale.
+struct FirstOrderRoi {
+    std::vector<double> sorted;
+    double mean = 0.0;
+    std::vector<double> levelProbabilities; // p(i) over the levels present in the ROI
+    double voxelArrayShift = 0.0;
+    double voxelVolume = 1.0;
+};
+
+double count(const FirstOrderRoi& roi) { return static_cast<double>(roi.sorted.size()); }
+
+// numpy.percentile with the default linear method: index (n-1)q, lerp computed from the
+// nearer end as numpy's _lerp does.
+double percentile(const std::vector<double>& sorted, double percent) {
+    const double index = (static_cast<double>(sorted.size()) - 1.0) * (percent / 100.0);
+    const double below = std::floor(index);
+    const auto lower = static_cast<std::size_t>(below);
+    const std::size_t upper = std::min(lower + 1, sorted.size() - 1);
+    const double t = index - below;
+    const double a = sorted[lower];
+    const double b = sorted[upper];
+    const double difference = b - a;
+    return t >= 0.5 ? b - difference * (1.0 - t) : a + difference * t;
+}
+
+// Mean of (x - mean)^power over the ROI: PyRadiomics' _moment.
+double centralMoment(const FirstOrderRoi& roi, int power) {
+    double sum = 0.0;
+    for (const double value : roi.sorted) sum += std::pow(value - roi.mean, power);
+    return sum / count(roi);
+}
+
+double energy(const FirstOrderRoi& roi) {
+    double sum = 0.0;
+    for (const double value : roi.sorted) {
+        const double shifted = value + roi.voxelArrayShift;
+        sum += shifted * shifted;
+    }
+    return sum;
+}
+
+double totalEnergy(const FirstOrderRoi& roi) { return energy(roi) * roi.voxelVolume; }
+
+double entropy(const FirstOrderRoi& roi) {
+    double sum = 0.0;
+    for (const double p : roi.levelProbabilities) sum += p * std::log2(p + kEpsilon);
+    return -sum;
+}
+
+double minimum(const FirstOrderRoi& roi) { return roi.sorted.front(); }
+double maximum(const FirstOrderRoi& roi) { return roi.sorted.back(); }
+double percentile10(const FirstOrderRoi& roi) { return percentile(roi.sorted, 10.0); }
+double percentile90(const FirstOrderRoi& roi) { return percentile(roi.sorted, 90.0); }
+double mean(const FirstOrderRoi& roi) { return roi.mean; }
+
+// numpy.median: the middle value, or the mean of the two middle values.
+double median(const FirstOrderRoi& roi) {
+    const std::size_t n = roi.sorted.size();
+    if (n % 2 == 1) return roi.sorted[n / 2];
+    return (roi.sorted[n / 2 - 1] + roi.sorted[n / 2]) / 2.0;
+}
+
+double interquartileRange(const FirstOrderRoi& roi) {
+    return percentile(roi.sorted, 75.0) - percentile(roi.sorted, 25.0);
+}
+
+double range(const FirstOrderRoi& roi) { return maximum(roi) - minimum(roi); }
+
+double meanAbsoluteDeviation(const FirstOrderRoi& roi) {
+    double sum = 0.0;
+    for (const double value : roi.sorted) sum += std::abs(value - roi.mean);
+    return sum / count(roi);
+}
+
+// Mean absolute deviation of the intensities within the closed 10th-90th percentile range.
+double robustMeanAbsoluteDeviation(const FirstOrderRoi& roi) {
+    const double low = percentile10(roi);
+    const double high = percentile90(roi);
+    std::vector<double> kept;
+    for (const double value : roi.sorted) {
+        if (value - low >= 0 && value - high <= 0) kept.push_back(value);
+    }
+    double sum = 0.0;
+    for (const double value : kept) sum += value;
+    const double keptMean = sum / static_cast<double>(kept.size());
+    double deviation = 0.0;
+    for (const double value : kept) deviation += std::abs(value - keptMean);
+    return deviation / static_cast<double>(kept.size());
+}
+
+double rootMeanSquared(const FirstOrderRoi& roi) { return std::sqrt(energy(roi) / count(roi)); }
+
+// numpy.std: square root of the mean squared deviation (population, ddof 0).
+double standardDeviation(const FirstOrderRoi& roi) { return std::sqrt(centralMoment(roi, 2)); }
+
+// A flat region has no spread: PyRadiomics returns 0 instead of 0/0.
+double skewness(const FirstOrderRoi& roi) {
+    const double m2 = centralMoment(roi, 2);
+    const double m3 = centralMoment(roi, 3);
+    return m2 == 0.0 ? 0.0 : m3 / std::pow(m2, 1.5);
+}
+
+// Not the IBSI excess kurtosis: PyRadiomics does not subtract 3.
+double kurtosis(const FirstOrderRoi& roi) {
+    const double m2 = centralMoment(roi, 2);
+    const double m4 = centralMoment(roi, 4);
+    return m2 == 0.0 ? 0.0 : m4 / (m2 * m2);
+}
+
+double variance(const FirstOrderRoi& roi) {
+    const double deviation = standardDeviation(roi);
+    return deviation * deviation;
+}
+
+double uniformity(const FirstOrderRoi& roi) {
+    double sum = 0.0;
+    for (const double p : roi.levelProbabilities) sum += p * p;
+    return sum;
+}
+
+using FirstOrderFunction = double (*)(const FirstOrderRoi&);
+
+struct FirstOrderEntry {
+    FeatureDefinition definition;
+    FirstOrderFunction compute;
+};
+
+const std::vector<FirstOrderEntry>& firstOrderTable() {
+    static const std::vector<FirstOrderEntry> table{
+        {{"Energy"}, energy},
+        {{"TotalEnergy"}, totalEnergy},
+        {{"Entropy"}, entropy},
+        {{"Minimum"}, minimum},
+        {{"10Percentile"}, percentile10},
+        {{"90Percentile"}, percentile90},
+        {{"Maximum"}, maximum},
+        {{"Mean"}, mean},
+        {{"Median"}, median},
+        {{"InterquartileRange"}, interquartileRange},
+        {{"Range"}, range},
+        {{"MeanAbsoluteDeviation"}, meanAbsoluteDeviation},
+        {{"RobustMeanAbsoluteDeviation"}, robustMeanAbsoluteDeviation},
+        {{"RootMeanSquared"}, rootMeanSquared},
+        {{"StandardDeviation", true}, standardDeviation},
+        {{"Skewness"}, skewness},
+        {{"Kurtosis"}, kurtosis},
+        {{"Variance"}, variance},
+        {{"Uniformity"}, uniformity},
+    };
+    return table;
+}
+
+FirstOrderRoi prepare(const Image& image, const Mask& mask, const Settings& settings) {
+    if (image.geometry.size != mask.geometry.size || image.voxels.size() != mask.voxels.size()) {
+        throw std::invalid_argument("firstorder: image and mask grids differ in size");
+    }
+    FirstOrderRoi roi;
+    for (std::size_t i = 0; i < mask.voxels.size(); ++i) {
+        if (mask.voxels[i]) roi.sorted.push_back(image.voxels[i]);
+    }
+    if (roi.sorted.empty()) throw std::invalid_argument("firstorder: the ROI is empty");
+
+    double sum = 0.0;
+    for (const double value : roi.sorted) sum += value;
+    roi.mean = sum / count(roi);
+    std::sort(roi.sorted.begin(), roi.sorted.end());
+    // A flat region's mean is its value: a rounded sum must not invent a spread (numpy's sum
+    // of equal integer-valued intensities is exact, so it sees none either).
+    if (roi.sorted.front() == roi.sorted.back()) roi.mean = roi.sorted.front();
+
+    const DiscretizedRoi discretized = discretize(image, mask, settings);
+    std::map<int, std::size_t> histogram;
+    for (std::size_t i = 0; i < discretized.levels.size(); ++i) {
+        if (discretized.mask[i]) ++histogram[discretized.levels[i]];
+    }
+    for (const auto& [level, voxels] : histogram) {
+        roi.levelProbabilities.push_back(static_cast<double>(voxels) / count(roi));
+    }
+
+    roi.voxelArrayShift = settings.voxelArrayShift;
+    roi.voxelVolume = image.geometry.voxelVolume();
+    return roi;
+}
+
+} // namespace
+
+const std::vector<FeatureDefinition>& firstOrderFeatures() {
+    static const std::vector<FeatureDefinition> definitions = [] {
+        std::vector<FeatureDefinition> names;
+        for (const auto& entry : firstOrderTable()) names.push_back(entry.definition);
+        return names;
+    }();
+    return definitions;
+}
+
+FeatureList computeFirstOrder(const Image& image, const Mask& mask, const Settings& settings,
+                              const std::vector<std::string>& requested, DiagnosticList& diagnostics) {
+    const auto selected = selectFeatures("firstorder", firstOrderFeatures(), requested);
+    const FirstOrderRoi roi = prepare(image, mask, settings);
+    FeatureList features;
+    for (const auto& name : selected) {
+        for (const auto& entry : firstOrderTable()) {
+            if (entry.definition.name != name) continue;
+            if (entry.definition.deprecated) {
+                diagnostics.push_back({name, "feature is deprecated in PyRadiomics, use with caution"});
+            }
+            features.push_back({name, entry.compute(roi)});
+        }
+    }
+    return features;
+}
+
+} // namespace radnode::analysis

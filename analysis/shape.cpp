@@ -1,0 +1,540 @@
+#include "analysis/shape.h"
+
+#include <Eigen/Eigenvalues>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <sstream>
+#include <stdexcept>
+
+namespace radnode::analysis {
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+using Point3 = std::array<double, 3>;
+
+// Corners of a marching cube as (dz, dy, dx) offsets, numbered as in PyRadiomics' cshape.c.
+constexpr int kCubeCorners[8][3] = {{0, 0, 0}, {0, 0, 1}, {0, 1, 1}, {0, 1, 0},
+                                    {1, 0, 0}, {1, 0, 1}, {1, 1, 1}, {1, 1, 0}};
+
+// Midpoints of the twelve cube edges as (dz, dy, dx) offsets. A binary mask puts every
+// iso-surface vertex halfway along its edge, so no interpolation is needed.
+constexpr double kEdgeMidpoints[12][3] = {{0, 0, 0.5}, {0, 0.5, 1}, {0, 1, 0.5}, {0, 0.5, 0},
+                                          {1, 0, 0.5}, {1, 0.5, 1}, {1, 1, 0.5}, {1, 0.5, 0},
+                                          {0.5, 0, 0}, {0.5, 0, 1}, {0.5, 1, 1}, {0.5, 1, 0}};
+
+// Triangles (edge triples, -1 terminated) for cube configurations 0-127, where bit i is
+// corner i inside the ROI; configurations 128-255 are their complements with the opposite
+// orientation. This is the table of PyRadiomics' cshape.c (BSD-3-Clause, Copyright 2017
+// Harvard Medical School; a variant of P. Bourke's marching-cubes table). Its triangulation of
+// the ambiguous cases moves surface and volume by up to 1e-3, so it is kept exactly:
+// PyRadiomics-compatible values need PyRadiomics' mesh.
+constexpr std::int8_t kCubeTriangles[128][16] = {
+    {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 0,  8,  3, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 1,  9,  0, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 1,  8,  3,  1,  9,  8, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 1,  2, 10, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 0,  8,  3,  1,  2, 10, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 9,  2, 10,  0,  2,  9, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 2,  8,  3,  2, 10,  8, 10,  9,  8, -1, -1, -1, -1, -1, -1, -1},
+    {11,  2,  3, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    {11,  2,  0,  0,  8, 11, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 1,  9,  0, 11,  2,  3, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    {11,  2,  1,  1,  9, 11,  9,  8, 11, -1, -1, -1, -1, -1, -1, -1},
+    { 3, 10,  1, 11, 10,  3, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    {10,  1,  0,  0,  8, 10,  8, 11, 10, -1, -1, -1, -1, -1, -1, -1},
+    { 9,  0,  3,  3, 11,  9, 11, 10,  9, -1, -1, -1, -1, -1, -1, -1},
+    { 9,  8, 10, 11, 10,  8, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 4,  7,  8, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 0,  4,  3,  4,  7,  3, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 1,  9,  0,  4,  7,  8, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 1,  9,  4,  1,  4,  7,  1,  7,  3, -1, -1, -1, -1, -1, -1, -1},
+    { 1,  2, 10,  4,  7,  8, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 3,  4,  7,  3,  0,  4,  1,  2, 10, -1, -1, -1, -1, -1, -1, -1},
+    { 9,  2, 10,  9,  0,  2,  4,  7,  8, -1, -1, -1, -1, -1, -1, -1},
+    { 2, 10,  9,  2,  9,  7,  2,  7,  3,  4,  7,  9, -1, -1, -1, -1},
+    { 4,  7,  8, 11,  2,  3, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    {11,  4,  7, 11,  2,  4,  2,  0,  4, -1, -1, -1, -1, -1, -1, -1},
+    { 1,  9,  0,  4,  7,  8, 11,  2,  3, -1, -1, -1, -1, -1, -1, -1},
+    { 4,  7, 11,  9,  4, 11, 11,  2,  9,  1,  9,  2, -1, -1, -1, -1},
+    { 3, 10,  1, 11, 10,  3,  4,  7,  8, -1, -1, -1, -1, -1, -1, -1},
+    {11, 10,  1,  1,  4, 11,  1,  0,  4,  4,  7, 11, -1, -1, -1, -1},
+    { 4,  7,  8,  9,  0,  3,  3, 11,  9, 11, 10,  9, -1, -1, -1, -1},
+    { 4,  7, 11,  4, 11,  9,  9, 11, 10, -1, -1, -1, -1, -1, -1, -1},
+    { 9,  5,  4, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 9,  5,  4,  0,  8,  3, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 0,  5,  4,  0,  1,  5, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 8,  5,  4,  8,  3,  5,  3,  1,  5, -1, -1, -1, -1, -1, -1, -1},
+    { 1,  2, 10,  9,  5,  4, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 0,  8,  3,  1,  2, 10,  9,  5,  4, -1, -1, -1, -1, -1, -1, -1},
+    { 2, 10,  5,  5,  4,  2,  2,  4,  0, -1, -1, -1, -1, -1, -1, -1},
+    { 2, 10,  5,  3,  2,  5,  3,  5,  4,  8,  3,  4, -1, -1, -1, -1},
+    { 9,  5,  4, 11,  2,  3, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    {11,  2,  0,  0,  8, 11,  9,  5,  4, -1, -1, -1, -1, -1, -1, -1},
+    { 0,  5,  4,  0,  1,  5, 11,  2,  3, -1, -1, -1, -1, -1, -1, -1},
+    { 2,  1,  5,  2,  5,  8, 11,  2,  8,  5,  4,  8, -1, -1, -1, -1},
+    { 3, 10,  1, 11, 10,  3,  9,  5,  4, -1, -1, -1, -1, -1, -1, -1},
+    { 5,  4,  9, 10,  1,  0,  0,  8, 10,  8, 11, 10, -1, -1, -1, -1},
+    { 5,  4,  0,  5,  0, 11, 10,  5, 11, 11,  0,  3, -1, -1, -1, -1},
+    { 5,  4,  8, 10,  5,  8, 11, 10,  8, -1, -1, -1, -1, -1, -1, -1},
+    { 7,  8,  9,  5,  7,  9, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 3,  0,  9,  5,  3,  9,  3,  5,  7, -1, -1, -1, -1, -1, -1, -1},
+    { 7,  8,  0,  0,  1,  7,  7,  1,  5, -1, -1, -1, -1, -1, -1, -1},
+    { 1,  5,  7,  1,  7,  3, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 7,  8,  9,  5,  7,  9,  1,  2, 10, -1, -1, -1, -1, -1, -1, -1},
+    { 1,  2, 10,  3,  0,  9,  3,  9,  5,  3,  5,  7, -1, -1, -1, -1},
+    { 0,  2,  8,  8,  2,  5,  8,  5,  7,  2, 10,  5, -1, -1, -1, -1},
+    { 2, 10,  5,  2,  5,  3,  3,  5,  7, -1, -1, -1, -1, -1, -1, -1},
+    { 5,  7,  9,  7,  8,  9, 11,  2,  3, -1, -1, -1, -1, -1, -1, -1},
+    { 5,  7,  9,  9,  7,  2,  2,  0,  9, 11,  2,  7, -1, -1, -1, -1},
+    {11,  2,  3,  0,  1,  8,  1,  7,  8,  1,  5,  7, -1, -1, -1, -1},
+    { 2,  1, 11,  1,  7, 11,  1,  5,  7, -1, -1, -1, -1, -1, -1, -1},
+    { 7,  8,  9,  5,  7,  9,  3, 10,  1, 11, 10,  3, -1, -1, -1, -1},
+    { 5,  7,  0,  5,  0,  9,  7, 11,  0, 10,  1,  0, 11, 10,  0, -1},
+    {11, 10,  0,  0,  3, 11, 10,  5,  0,  0,  7,  8,  5,  7,  0, -1},
+    {11, 10,  5,  5,  7, 11, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 6,  5, 10, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 0,  8,  3,  6,  5, 10, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 1,  9,  0,  6,  5, 10, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 1,  8,  3,  1,  9,  8,  6,  5, 10, -1, -1, -1, -1, -1, -1, -1},
+    { 1,  6,  5,  1,  2,  6, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 1,  6,  5,  1,  2,  6,  0,  8,  3, -1, -1, -1, -1, -1, -1, -1},
+    { 9,  6,  5,  9,  0,  6,  0,  2,  6, -1, -1, -1, -1, -1, -1, -1},
+    { 5,  9,  8,  5,  8,  2,  5,  2,  6,  8,  3,  2, -1, -1, -1, -1},
+    {11,  2,  3,  6,  5, 10, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    {11,  2,  0,  0,  8, 11,  6,  5, 10, -1, -1, -1, -1, -1, -1, -1},
+    { 1,  9,  0, 11,  2,  3,  6,  5, 10, -1, -1, -1, -1, -1, -1, -1},
+    {11,  2,  1,  1,  9, 11,  9,  8, 11,  6,  5, 10, -1, -1, -1, -1},
+    { 6,  3, 11,  6,  5,  3,  5,  1,  3, -1, -1, -1, -1, -1, -1, -1},
+    { 0,  8, 11,  0, 11,  5,  0,  5,  1,  5, 11,  6, -1, -1, -1, -1},
+    { 6,  3, 11,  0,  3,  6,  0,  6,  5,  0,  5,  9, -1, -1, -1, -1},
+    { 6,  5,  9,  6,  9, 11, 11,  9,  8, -1, -1, -1, -1, -1, -1, -1},
+    { 4,  7,  8,  6,  5, 10, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 0,  4,  3,  4,  7,  3,  6,  5, 10, -1, -1, -1, -1, -1, -1, -1},
+    { 1,  9,  0,  4,  7,  8,  6,  5, 10, -1, -1, -1, -1, -1, -1, -1},
+    { 1,  9,  4,  1,  4,  7,  1,  7,  3,  6,  5, 10, -1, -1, -1, -1},
+    { 4,  7,  8,  1,  6,  5,  1,  2,  6, -1, -1, -1, -1, -1, -1, -1},
+    { 0,  4,  3,  4,  7,  3,  1,  6,  5,  1,  2,  6, -1, -1, -1, -1},
+    { 4,  7,  8,  9,  6,  5,  9,  0,  6,  0,  2,  6, -1, -1, -1, -1},
+    { 7,  3,  9,  4,  7,  9,  3,  2,  9,  5,  9,  6,  2,  6,  9, -1},
+    {11,  2,  3,  4,  7,  8,  6,  5, 10, -1, -1, -1, -1, -1, -1, -1},
+    {11,  4,  7, 11,  2,  4,  2,  0,  4,  6,  5, 10, -1, -1, -1, -1},
+    { 1,  9,  0, 11,  2,  3,  4,  7,  8,  6,  5, 10, -1, -1, -1, -1},
+    { 4,  7, 11,  9,  4, 11, 11,  2,  9,  1,  9,  2,  6,  5, 10, -1},
+    { 4,  7,  8,  6,  3, 11,  6,  5,  3,  5,  1,  3, -1, -1, -1, -1},
+    { 5,  1, 11,  5, 11,  6,  1,  0, 11,  4,  7, 11,  0,  4, 11, -1},
+    { 4,  7,  8,  6,  3, 11,  0,  3,  6,  0,  6,  5,  0,  5,  9, -1},
+    { 6,  5,  9,  6,  9, 11,  4,  7,  9,  7, 11,  9, -1, -1, -1, -1},
+    {10,  4,  9,  6,  4, 10, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    {10,  4,  9,  6,  4, 10,  0,  8,  3, -1, -1, -1, -1, -1, -1, -1},
+    { 0,  1, 10, 10,  6,  0,  6,  4,  0, -1, -1, -1, -1, -1, -1, -1},
+    { 1,  8,  3,  1,  6,  8,  8,  6,  4,  6,  1, 10, -1, -1, -1, -1},
+    { 1,  4,  9,  1,  2,  4,  2,  6,  4, -1, -1, -1, -1, -1, -1, -1},
+    { 1,  4,  9,  1,  2,  4,  2,  6,  4,  0,  8,  3, -1, -1, -1, -1},
+    { 0,  2,  4,  4,  2,  6, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 8,  3,  2,  8,  2,  4,  4,  2,  6, -1, -1, -1, -1, -1, -1, -1},
+    {11,  2,  3, 10,  4,  9,  6,  4, 10, -1, -1, -1, -1, -1, -1, -1},
+    {11,  2,  0,  0,  8, 11, 10,  4,  9,  6,  4, 10, -1, -1, -1, -1},
+    {11,  2,  3,  0,  1, 10, 10,  6,  0,  6,  4,  0, -1, -1, -1, -1},
+    { 6,  4,  1,  6,  1, 10,  1,  4,  8, 11,  2,  1,  1,  8, 11, -1},
+    { 9,  6,  4,  3,  6,  9,  1,  3,  9, 11,  6,  3, -1, -1, -1, -1},
+    { 1,  8, 11,  0,  8,  1, 11,  6,  1,  1,  4,  9,  6,  4,  1, -1},
+    { 6,  3, 11,  0,  3,  6,  6,  4,  0, -1, -1, -1, -1, -1, -1, -1},
+    { 8,  6,  4,  6,  8, 11, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 6,  7, 10,  7,  8, 10,  8,  9, 10, -1, -1, -1, -1, -1, -1, -1},
+    { 6,  7, 10,  0, 10,  7,  0,  9, 10,  0,  7,  3, -1, -1, -1, -1},
+    { 6,  7, 10,  1, 10,  7,  1,  7,  8,  0,  1,  8, -1, -1, -1, -1},
+    { 6,  7, 10,  1, 10,  7,  1,  7,  3, -1, -1, -1, -1, -1, -1, -1},
+    { 1,  2,  6,  1,  6,  8,  1,  8,  9,  6,  7,  8, -1, -1, -1, -1},
+    { 2,  6,  9,  1,  2,  9,  6,  7,  9,  3,  0,  9,  7,  3,  9, -1},
+    { 0,  7,  8,  7,  0,  6,  6,  0,  2, -1, -1, -1, -1, -1, -1, -1},
+    { 2,  7,  3,  2,  6,  7, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    {11,  2,  3,  6,  7, 10,  7,  8, 10,  8,  9, 10, -1, -1, -1, -1},
+    { 2,  0,  7, 11,  2,  7,  0,  9,  7,  6,  7, 10,  9, 10,  7, -1},
+    { 6,  7, 10,  1, 10,  7,  1,  7,  8,  0,  1,  8, 11,  2,  3, -1},
+    {11,  2,  1,  1,  7, 11, 10,  6,  1,  1,  6,  7, -1, -1, -1, -1},
+    { 8,  9,  6,  6,  7,  8,  1,  6,  9, 11,  6,  3,  1,  3,  6, -1},
+    { 0,  9,  1,  6,  7, 11, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    { 0,  7,  8,  7,  0,  6,  0,  3, 11, 11,  6,  0, -1, -1, -1, -1},
+    { 6,  7, 11, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1}
+};
+
+// The ROI cropped to its bounding box and padded by one empty voxel per side, indexed
+// (z, y, x) like PyRadiomics' numpy array. Padding keeps every cube inside the grid; cropping
+// first makes the result independent of how the caller cropped.
+struct PaddedVolume {
+    std::array<std::size_t, 3> size{}; // z, y, x
+    std::array<double, 3> spacing{};   // mm, z, y, x
+    std::vector<std::uint8_t> voxels;
+
+    bool inside(std::size_t z, std::size_t y, std::size_t x) const {
+        return voxels[(z * size[1] + y) * size[2] + x] != 0;
+    }
+};
+
+PaddedVolume padRoi(const Mask& mask) {
+    const IndexBox box = boundingBox(mask);
+    if (box.empty()) throw std::invalid_argument("shape: the mask has no ROI voxel");
+    const auto extent = box.extent();
+    PaddedVolume volume;
+    volume.size = {extent[2] + 2, extent[1] + 2, extent[0] + 2};
+    volume.spacing = {mask.geometry.spacing[2], mask.geometry.spacing[1], mask.geometry.spacing[0]};
+    volume.voxels.assign(volume.size[0] * volume.size[1] * volume.size[2], 0);
+    for (std::size_t z = box.lower[2]; z < box.upper[2]; ++z) {
+        for (std::size_t y = box.lower[1]; y < box.upper[1]; ++y) {
+            for (std::size_t x = box.lower[0]; x < box.upper[0]; ++x) {
+                const std::size_t padded =
+                    ((z - box.lower[2] + 1) * volume.size[1] + (y - box.lower[1] + 1)) * volume.size[2] +
+                    (x - box.lower[0] + 1);
+                volume.voxels[padded] = mask.voxels[mask.geometry.offset(x, y, z)] != 0;
+            }
+        }
+    }
+    return volume;
+}
+
+Point3 cross(const Point3& a, const Point3& b) {
+    return {a[1] * b[2] - b[1] * a[2], a[2] * b[0] - b[2] * a[0], a[0] * b[1] - b[0] * a[1]};
+}
+
+double dot(const Point3& a, const Point3& b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
+
+struct MeshMeasures {
+    double volume = 0.0;      // mm3, sum of signed tetrahedra from the origin
+    double surfaceArea = 0.0; // mm2
+};
+
+// Marching cubes over the padded mask, triangle by triangle as cshape.c sums them.
+MeshMeasures marchingCubes(const PaddedVolume& volume) {
+    double sixTimesVolume = 0.0;
+    double surfaceArea = 0.0;
+    for (std::size_t z = 0; z + 1 < volume.size[0]; ++z) {
+        for (std::size_t y = 0; y + 1 < volume.size[1]; ++y) {
+            for (std::size_t x = 0; x + 1 < volume.size[2]; ++x) {
+                int configuration = 0;
+                for (int corner = 0; corner < 8; ++corner) {
+                    const auto& d = kCubeCorners[corner];
+                    if (volume.inside(z + d[0], y + d[1], x + d[2])) configuration |= 1 << corner;
+                }
+                double orientation = 1.0;
+                if (configuration & 0x80) {
+                    configuration ^= 0xff;
+                    orientation = -1.0;
+                }
+                const auto& edges = kCubeTriangles[configuration];
+                const Point3 cube{static_cast<double>(z), static_cast<double>(y), static_cast<double>(x)};
+                for (int t = 0; edges[3 * t] >= 0; ++t) {
+                    Point3 corners[3];
+                    for (int k = 0; k < 3; ++k) {
+                        for (int d = 0; d < 3; ++d) {
+                            corners[k][d] = (cube[d] + kEdgeMidpoints[edges[3 * t + k]][d]) * volume.spacing[d];
+                        }
+                    }
+                    const Point3& a = corners[0];
+                    const Point3& b = corners[1];
+                    const Point3& c = corners[2];
+                    sixTimesVolume += orientation * dot(cross(a, b), c);
+                    const Point3 ac{a[0] - c[0], a[1] - c[1], a[2] - c[2]};
+                    const Point3 bc{b[0] - c[0], b[1] - c[1], b[2] - c[2]};
+                    const Point3 normal = cross(ac, bc);
+                    surfaceArea += 0.5 * std::sqrt(dot(normal, normal));
+                }
+            }
+        }
+    }
+    return {sixTimesVolume / 6.0, surfaceArea};
+}
+
+// A mesh vertex: the midpoint of a grid edge between an ROI voxel and a background voxel.
+struct MeshVertex {
+    std::array<std::int64_t, 3> lattice; // twice the (z, y, x) index
+    Point3 position;                     // mm, z, y, x
+};
+
+// Every mesh vertex once: the same points, bit for bit, that cshape.c collects per cube.
+std::vector<MeshVertex> meshVertices(const PaddedVolume& volume) {
+    std::vector<MeshVertex> vertices;
+    for (std::size_t z = 0; z < volume.size[0]; ++z) {
+        for (std::size_t y = 0; y < volume.size[1]; ++y) {
+            for (std::size_t x = 0; x < volume.size[2]; ++x) {
+                const std::array<std::size_t, 3> here{z, y, x};
+                for (int axis = 0; axis < 3; ++axis) {
+                    auto next = here;
+                    if (++next[axis] >= volume.size[axis]) continue;
+                    if (volume.inside(z, y, x) == volume.inside(next[0], next[1], next[2])) continue;
+                    MeshVertex vertex{};
+                    for (int d = 0; d < 3; ++d) {
+                        const double half = d == axis ? 0.5 : 0.0;
+                        vertex.lattice[d] = 2 * static_cast<std::int64_t>(here[d]) + (d == axis ? 1 : 0);
+                        vertex.position[d] = (static_cast<double>(here[d]) + half) * volume.spacing[d];
+                    }
+                    vertices.push_back(vertex);
+                }
+            }
+        }
+    }
+    return vertices;
+}
+
+// Squared distance summed in cshape.c's order, so equal pairs give equal bits.
+double squaredDistance(const Point3& a, const Point3& b) {
+    const double dz = a[0] - b[0];
+    const double dy = a[1] - b[1];
+    const double dx = a[2] - b[2];
+    return dz * dz + dy * dy + dx * dx;
+}
+
+double largestSquaredDistance(const std::vector<MeshVertex>& vertices, const std::vector<std::size_t>& among) {
+    double largest = 0.0;
+    for (std::size_t i = 0; i < among.size(); ++i) {
+        for (std::size_t j = i + 1; j < among.size(); ++j) {
+            largest = std::max(largest, squaredDistance(vertices[among[i]].position, vertices[among[j]].position));
+        }
+    }
+    return largest;
+}
+
+// Largest squared distance between vertices sharing their coordinate on `axis` (one plane),
+// searched among each plane's extreme points only. Counts, per vertex, the planes it is
+// extreme in: a vertex of the 3D hull is extreme in all three of its planes.
+double planeDiameterSquared(const std::vector<MeshVertex>& vertices, int axis, std::vector<int>& extremeIn) {
+    std::map<std::int64_t, std::vector<std::size_t>> planes;
+    for (std::size_t i = 0; i < vertices.size(); ++i) planes[vertices[i].lattice[axis]].push_back(i);
+    const int u = axis == 0 ? 1 : 0;
+    const int v = axis == 2 ? 1 : 2;
+    double largest = 0.0;
+    for (const auto& [coordinate, members] : planes) {
+        std::vector<LatticePoint2D> points;
+        points.reserve(members.size());
+        for (const std::size_t m : members) points.push_back({vertices[m].lattice[u], vertices[m].lattice[v]});
+        std::vector<std::size_t> extreme;
+        for (const std::size_t h : convexHullVertices(points)) extreme.push_back(members[h]);
+        for (const std::size_t e : extreme) ++extremeIn[e];
+        largest = std::max(largest, largestSquaredDistance(vertices, extreme));
+    }
+    return largest;
+}
+
+struct MeshDiameters {
+    double slice = 0.0;  // within an axial plane (same z)
+    double column = 0.0; // within a coronal plane (same y)
+    double row = 0.0;    // within a sagittal plane (same x)
+    double all = 0.0;
+};
+
+// PyRadiomics takes the largest vertex-to-vertex distance over all pairs, O(V^2). The farthest
+// pair of a point set is a pair of extreme points (distance to a point is strictly convex
+// along any line), so searching the hull vertices of each plane, and in 3D the vertices that
+// are extreme in all three of their planes, gives the same maxima.
+MeshDiameters meshDiameters(const std::vector<MeshVertex>& vertices) {
+    std::vector<int> extremeIn(vertices.size(), 0);
+    MeshDiameters diameters;
+    diameters.slice = std::sqrt(planeDiameterSquared(vertices, 0, extremeIn));
+    diameters.column = std::sqrt(planeDiameterSquared(vertices, 1, extremeIn));
+    diameters.row = std::sqrt(planeDiameterSquared(vertices, 2, extremeIn));
+    std::vector<std::size_t> candidates;
+    for (std::size_t i = 0; i < vertices.size(); ++i) {
+        if (extremeIn[i] == 3) candidates.push_back(i);
+    }
+    diameters.all = std::sqrt(largestSquaredDistance(vertices, candidates));
+    return diameters;
+}
+
+// Eigenvalues, ascending, of the covariance of the ROI voxel centres in mm (population
+// covariance, as PyRadiomics' X^T X / Np). Tiny negative values from rounding become 0.
+std::array<double, 3> principalMoments(const PaddedVolume& volume, DiagnosticList& diagnostics) {
+    std::vector<std::array<double, 3>> centres;
+    std::array<double, 3> sum{0, 0, 0};
+    for (std::size_t z = 0; z < volume.size[0]; ++z) {
+        for (std::size_t y = 0; y < volume.size[1]; ++y) {
+            for (std::size_t x = 0; x < volume.size[2]; ++x) {
+                if (!volume.inside(z, y, x)) continue;
+                const std::array<double, 3> index{static_cast<double>(z), static_cast<double>(y),
+                                                  static_cast<double>(x)};
+                centres.push_back(index);
+                for (int d = 0; d < 3; ++d) sum[d] += index[d];
+            }
+        }
+    }
+    const double count = static_cast<double>(centres.size());
+    // Centring in index space first keeps a flat axis exactly flat.
+    std::array<double, 3> mean{};
+    for (int d = 0; d < 3; ++d) mean[d] = sum[d] / count;
+    Eigen::Matrix3d covariance = Eigen::Matrix3d::Zero();
+    for (const auto& index : centres) {
+        Eigen::Vector3d centred;
+        for (int d = 0; d < 3; ++d) centred[d] = (index[d] - mean[d]) * volume.spacing[d];
+        covariance += centred * centred.transpose();
+    }
+    covariance /= count;
+
+    const Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> solver(covariance, Eigen::EigenvaluesOnly);
+    std::array<double, 3> eigenvalues{solver.eigenvalues()[0], solver.eigenvalues()[1], solver.eigenvalues()[2]};
+    int rounded = 0;
+    for (double& value : eigenvalues) {
+        if (value < 0 && value > -1e-10) {
+            value = 0.0;
+            ++rounded;
+        }
+    }
+    if (rounded > 0) {
+        diagnostics.push_back({"", "Encountered " + std::to_string(rounded) +
+                                   " eigenvalues < 0 and > -1e-10, rounding to 0"});
+    }
+    std::sort(eigenvalues.begin(), eigenvalues.end());
+    return eigenvalues;
+}
+
+// Everything the shape features read, computed once as PyRadiomics does at initialisation.
+struct ShapeMeasures {
+    MeshMeasures mesh;
+    MeshDiameters diameters;
+    std::array<double, 3> eigenvalues{}; // ascending: least, minor, major
+    double voxelCount = 0.0;
+    double voxelVolume = 0.0;
+};
+
+double meshVolume(const ShapeMeasures& m) { return m.mesh.volume; }
+double voxelVolume(const ShapeMeasures& m) { return m.voxelCount * m.voxelVolume; }
+double surfaceArea(const ShapeMeasures& m) { return m.mesh.surfaceArea; }
+double surfaceVolumeRatio(const ShapeMeasures& m) { return m.mesh.surfaceArea / m.mesh.volume; }
+double sphericity(const ShapeMeasures& m) {
+    return std::cbrt(36.0 * kPi * m.mesh.volume * m.mesh.volume) / m.mesh.surfaceArea;
+}
+double compactness1(const ShapeMeasures& m) {
+    return m.mesh.volume / (std::pow(m.mesh.surfaceArea, 1.5) * std::sqrt(kPi));
+}
+double compactness2(const ShapeMeasures& m) {
+    return 36.0 * kPi * m.mesh.volume * m.mesh.volume / std::pow(m.mesh.surfaceArea, 3.0);
+}
+double sphericalDisproportion(const ShapeMeasures& m) {
+    return m.mesh.surfaceArea / std::cbrt(36.0 * kPi * m.mesh.volume * m.mesh.volume);
+}
+double maximum3DDiameter(const ShapeMeasures& m) { return m.diameters.all; }
+double maximum2DDiameterSlice(const ShapeMeasures& m) { return m.diameters.slice; }
+double maximum2DDiameterColumn(const ShapeMeasures& m) { return m.diameters.column; }
+double maximum2DDiameterRow(const ShapeMeasures& m) { return m.diameters.row; }
+
+// Four times the square root of an eigenvalue; NaN when it is negative, as in PyRadiomics.
+double axisLength(double eigenvalue) { return eigenvalue < 0 ? std::nan("") : 4.0 * std::sqrt(eigenvalue); }
+double majorAxisLength(const ShapeMeasures& m) { return axisLength(m.eigenvalues[2]); }
+double minorAxisLength(const ShapeMeasures& m) { return axisLength(m.eigenvalues[1]); }
+double leastAxisLength(const ShapeMeasures& m) { return axisLength(m.eigenvalues[0]); }
+double elongation(const ShapeMeasures& m) {
+    if (m.eigenvalues[1] < 0 || m.eigenvalues[2] < 0) return std::nan("");
+    return std::sqrt(m.eigenvalues[1] / m.eigenvalues[2]);
+}
+double flatness(const ShapeMeasures& m) {
+    if (m.eigenvalues[0] < 0 || m.eigenvalues[2] < 0) return std::nan("");
+    return std::sqrt(m.eigenvalues[0] / m.eigenvalues[2]);
+}
+
+using ShapeFunction = double (*)(const ShapeMeasures&);
+
+struct ShapeEntry {
+    FeatureDefinition definition;
+    ShapeFunction compute;
+};
+
+const std::vector<ShapeEntry>& shapeTable() {
+    static const std::vector<ShapeEntry> table{
+        {{"MeshVolume"}, meshVolume},
+        {{"VoxelVolume"}, voxelVolume},
+        {{"SurfaceArea"}, surfaceArea},
+        {{"SurfaceVolumeRatio"}, surfaceVolumeRatio},
+        {{"Sphericity"}, sphericity},
+        {{"Compactness1", true}, compactness1},
+        {{"Compactness2", true}, compactness2},
+        {{"SphericalDisproportion", true}, sphericalDisproportion},
+        {{"Maximum3DDiameter"}, maximum3DDiameter},
+        {{"Maximum2DDiameterSlice"}, maximum2DDiameterSlice},
+        {{"Maximum2DDiameterColumn"}, maximum2DDiameterColumn},
+        {{"Maximum2DDiameterRow"}, maximum2DDiameterRow},
+        {{"MajorAxisLength"}, majorAxisLength},
+        {{"MinorAxisLength"}, minorAxisLength},
+        {{"LeastAxisLength"}, leastAxisLength},
+        {{"Elongation"}, elongation},
+        {{"Flatness"}, flatness},
+    };
+    return table;
+}
+
+std::string eigenvalueText(const std::array<double, 3>& eigenvalues) {
+    std::ostringstream text;
+    text << "covariance eigenvalues " << eigenvalues[0] << ", " << eigenvalues[1] << ", " << eigenvalues[2];
+    return text.str();
+}
+
+std::int64_t cross(const LatticePoint2D& o, const LatticePoint2D& a, const LatticePoint2D& b) {
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+}
+
+} // namespace
+
+std::vector<std::size_t> convexHullVertices(const std::vector<LatticePoint2D>& points) {
+    std::vector<std::size_t> order(points.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    if (points.size() < 3) return order;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return points[a] < points[b]; });
+    // Andrew's monotone chain: lower hull left to right, then upper hull right to left, each
+    // dropping points that do not turn left (so collinear points are not kept).
+    std::vector<std::size_t> hull(2 * points.size());
+    std::size_t k = 0;
+    for (const std::size_t i : order) {
+        while (k >= 2 && cross(points[hull[k - 2]], points[hull[k - 1]], points[i]) <= 0) --k;
+        hull[k++] = i;
+    }
+    const std::size_t lowerSize = k + 1;
+    for (auto it = order.rbegin() + 1; it != order.rend(); ++it) {
+        while (k >= lowerSize && cross(points[hull[k - 2]], points[hull[k - 1]], points[*it]) <= 0) --k;
+        hull[k++] = *it;
+    }
+    hull.resize(k - 1); // the last point repeats the first
+    return hull;
+}
+
+const std::vector<FeatureDefinition>& shapeFeatures() {
+    static const std::vector<FeatureDefinition> definitions = [] {
+        std::vector<FeatureDefinition> names;
+        for (const auto& entry : shapeTable()) names.push_back(entry.definition);
+        return names;
+    }();
+    return definitions;
+}
+
+FeatureList computeShape(const Mask& mask, const Settings& /*settings*/, const std::vector<std::string>& requested,
+                         DiagnosticList& diagnostics) {
+    const auto selected = selectFeatures("shape", shapeFeatures(), requested);
+    const PaddedVolume volume = padRoi(mask);
+
+    ShapeMeasures measures;
+    measures.mesh = marchingCubes(volume);
+    measures.diameters = meshDiameters(meshVertices(volume));
+    measures.eigenvalues = principalMoments(volume, diagnostics);
+    measures.voxelCount = static_cast<double>(std::count(volume.voxels.begin(), volume.voxels.end(), 1));
+    measures.voxelVolume = volume.spacing[0] * volume.spacing[2] * volume.spacing[1];
+
+    FeatureList features;
+    for (const auto& name : selected) {
+        for (const auto& entry : shapeTable()) {
+            if (entry.definition.name != name) continue;
+            if (entry.definition.deprecated) {
+                diagnostics.push_back({name, "feature is deprecated in PyRadiomics, use with caution"});
+            }
+            const double value = entry.compute(measures);
+            if (std::isnan(value)) {
+                diagnostics.push_back(
+                    {name, "NaN because an eigenvalue is negative (" + eigenvalueText(measures.eigenvalues) + ")"});
+            }
+            features.push_back({name, value});
+        }
+    }
+    return features;
+}
+
+} // namespace radnode::analysis
