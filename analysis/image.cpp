@@ -81,7 +81,7 @@ std::vector<Voxel> cropVoxels(const std::vector<Voxel>& voxels, const Geometry& 
 } // namespace
 
 Image crop(const Image& image, const IndexBox& box) {
-    return Image{cropGeometry(image.geometry, box), cropVoxels(image.voxels, image.geometry, box)};
+    return Image{cropGeometry(image.geometry, box), cropVoxels(image.voxels, image.geometry, box), image.storedType};
 }
 
 Mask crop(const Mask& mask, const IndexBox& box) {

@@ -29,10 +29,15 @@ struct Geometry {
     bool sameGrid(const Geometry& other, double tolerance = 1e-4) const;
 };
 
+// The scalar type voxels were stored in before they became doubles. PyRadiomics resamples an
+// image into its stored type (SimpleITK clamps and truncates), so resampling must know it.
+enum class StoredType { Float64, Float32, Int8, UInt8, Int16, UInt16, Int32, UInt32 };
+
 // Intensities as double: PyRadiomics computes in float64, and so must we to agree to 1e-6.
 struct Image {
     Geometry geometry;
     std::vector<double> voxels;
+    StoredType storedType = StoredType::Float64;
 };
 
 // A binary ROI: 1 inside, 0 outside. Label selection happens when a mask is read.

@@ -93,9 +93,33 @@ void writeItk(const typename ItkType::Pointer& image, const std::filesystem::pat
 
 } // namespace
 
+namespace {
+// The file's own pixel type: what PyRadiomics (SimpleITK) would keep through resampling.
+StoredType storedTypeOf(const itk::ImageIOBase& io) {
+    using Component = itk::IOComponentEnum;
+    switch (io.GetComponentType()) {
+    case Component::CHAR: return StoredType::Int8;
+    case Component::UCHAR: return StoredType::UInt8;
+    case Component::SHORT: return StoredType::Int16;
+    case Component::USHORT: return StoredType::UInt16;
+    case Component::INT: return StoredType::Int32;
+    case Component::UINT: return StoredType::UInt32;
+    case Component::FLOAT: return StoredType::Float32;
+    default: return StoredType::Float64;
+    }
+}
+} // namespace
+
 Image readImage(const std::filesystem::path& path) {
+    registerImageIO();
+    auto io = itk::ImageIOFactory::CreateImageIO(path.string().c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode);
     const auto itkImage = readItk<ItkImage>(path);
     Image image{geometryOf(*itkImage), {}};
+    if (io) {
+        io->SetFileName(path.string());
+        io->ReadImageInformation();
+        image.storedType = storedTypeOf(*io);
+    }
     const double* first = itkImage->GetBufferPointer();
     image.voxels.assign(first, first + image.geometry.voxelCount());
     return image;

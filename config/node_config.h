@@ -1,10 +1,12 @@
-// The node's configuration: one value, read once from YAML (or the embedded defaults) and
-// passed down. Every field has a documented default in config/radnode.example.yaml.
+// The node's configuration: one value, read once from YAML (config/config_loader.h) or the
+// embedded defaults, and passed down. Every field's default is documented in
+// config/radnode.example.yaml.
 #pragma once
 
 #include "analysis/settings.h"
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -12,10 +14,10 @@
 
 namespace radnode::config {
 
-// A peer allowed to open associations: its calling AE title and, optionally, its host.
+// A peer allowed to open associations: its calling AE title and, optionally, its address.
 struct AllowedPeer {
-    std::string aeTitle;            // "*" accepts any AE title from `host`
-    std::optional<std::string> host; // IP address or name; absent = any host
+    std::string aeTitle;             // "*" accepts any AE title from `host`
+    std::optional<std::string> host; // numeric IP address in canonical form; absent = any address
 };
 
 // A C-STORE destination for results.
@@ -27,16 +29,18 @@ struct Destination {
     std::string callingAeTitle; // empty: the node's own AE title
 };
 
+// The DICOM listener. It accepts TCP connections on every interface (DCMTK 3.6.7's DcmSCP
+// cannot bind to one address): allowedPeers decides who may associate.
 struct ListenerConfig {
     std::string aeTitle = "RADNODE";
     int port = 11112;
-    std::string bindAddress = "127.0.0.1";
-    std::vector<AllowedPeer> allowedPeers;  // empty with allowLoopbackOnly: loopback only
+    std::vector<AllowedPeer> allowedPeers; // empty: loopback peers only, any AE title
     int maxAssociations = 16;
     int maxAssociationsPerPeer = 4;
-    unsigned maxPdu = 65536;
+    unsigned maxPdu = 65536; // bytes, 4096..131072 (DCMTK's receive limits)
     int dimseTimeoutSeconds = 60;
     int acseTimeoutSeconds = 30;
+    // Less free disk than this: associations are refused (transiently). 0: no check.
     std::uint64_t minimumFreeDiskBytes = 512ull * 1024 * 1024;
 };
 
@@ -85,7 +89,7 @@ struct NodeConfig {
     std::vector<Destination> destinations;
     AnalysisConfig analysis;
     std::vector<ModelRef> models;
-    std::string logLevel = "info";
+    std::string logLevel = "info"; // debug, info, warning, error
 };
 
 // Fill derived paths (database, file store) from the state directory.

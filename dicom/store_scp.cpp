@@ -6,17 +6,20 @@
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/dcmnet/diutil.h>
-#include <dcmtk/dcmnet/scppool.h>
 #include <dcmtk/dcmnet/scpthrd.h>
 
 #include <sys/statvfs.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <list>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <stdexcept>
+#include <thread>
 
 namespace radnode::dicom {
 
@@ -116,17 +119,13 @@ namespace {
 
 class ListenerPool;
 
-// One association: negotiation, peer checks, and the C-STORE handling.
-class StoreWorker : public DcmBaseSCPPool::DcmBaseSCPWorker, private DcmThreadSCP {
+// One association: negotiation, peer checks, and the C-STORE handling. DcmThreadSCP::run
+// takes the association over and frees it when done.
+class StoreWorker : public DcmThreadSCP {
 public:
-    StoreWorker(DcmBaseSCPPool& pool, ListenerPool& scp) : DcmBaseSCPWorker(pool), scp_(scp) {}
-
-    OFCondition setSharedConfig(const DcmSharedSCPConfig& config) override { return DcmThreadSCP::setSharedConfig(config); }
-    OFBool busy() override { return DcmThreadSCP::isConnected(); }
+    explicit StoreWorker(ListenerPool& scp) : scp_(scp) {}
 
 protected:
-    OFCondition workerListen(T_ASC_Association* const assoc) override { return DcmThreadSCP::run(assoc); }
-
     void notifyAssociationRequest(const T_ASC_Parameters& params, DcmSCPActionType& desiredAction) override;
     void refuseAssociation(const DcmRefuseReasonType reason) override;
     OFCondition negotiateAssociation() override;
@@ -145,14 +144,16 @@ private:
     bool counted_ = false;
 };
 
-// The listening socket and its worker threads, plus what the workers share.
-class ListenerPool : public DcmBaseSCPPool {
+// The listening socket and one thread per association, plus what the threads share.
+// (DCMTK 3.6.7's DcmBaseSCPPool is not used: its OFThread::start() can touch a worker that a
+// short association already deleted, which corrupts the heap under port probes.)
+class ListenerPool {
 public:
     ListenerPool(ListenerSettings s, StoreHandler& h) : settings(std::move(s)), handler(h) {}
 
-    DcmBaseSCPWorker* createSCPWorker() override { return new StoreWorker(*this, *this); }
+    void listen();
+    void stop() { stopping = true; }
 
-    // Per-peer association counts, shared by all workers.
     bool admit(const std::string& peer) {
         std::lock_guard lock(mutex);
         int& count = perPeer[peer];
@@ -189,8 +190,18 @@ public:
 
     ListenerSettings settings;
     StoreHandler& handler;
+    DcmSCPConfig config;
     std::mutex mutex;
     std::map<std::string, int> perPeer;
+    std::atomic<bool> stopping{false};
+
+private:
+    struct Session {
+        std::thread thread;
+        std::shared_ptr<std::atomic<bool>> finished = std::make_shared<std::atomic<bool>>(false);
+    };
+    void reapFinished(bool all);
+    std::list<Session> sessions_;
 };
 
 void StoreWorker::notifyAssociationRequest(const T_ASC_Parameters& params, DcmSCPActionType& desiredAction) {
@@ -198,6 +209,13 @@ void StoreWorker::notifyAssociationRequest(const T_ASC_Parameters& params, DcmSC
     association_ = AssociationInfo{params.DULparams.callingAPTitle, params.DULparams.calledAPTitle,
                                    params.DULparams.callingPresentationAddress};
     std::string reason;
+    if (association_.calledAe.empty() && association_.callingAe.empty()) {
+        // A TCP connection that closed without a usable A-ASSOCIATE-RQ (a port probe, a
+        // health check): nothing to audit, nothing to answer.
+        refusal_ = DCMSCP_CALLED_AE_TITLE_NOT_RECOGNIZED;
+        desiredAction = DCMSCP_ACTION_REFUSE_ASSOCIATION;
+        return;
+    }
     if (association_.calledAe != scp_.settings.aeTitle) {
         refusal_ = DCMSCP_CALLED_AE_TITLE_NOT_RECOGNIZED;
         reason = "called AE title '" + association_.calledAe + "' is not " + scp_.settings.aeTitle;
@@ -317,6 +335,65 @@ StoreStatus StoreWorker::receiveAndStore(T_DIMSE_C_StoreRQ& request, T_ASC_Prese
     }
 }
 
+void ListenerPool::reapFinished(bool all) {
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+        if (all || *it->finished) {
+            it->thread.join();
+            it = sessions_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+void ListenerPool::listen() {
+    T_ASC_Network* network = nullptr;
+    OFCondition condition = ASC_initializeNetwork(NET_ACCEPTOR, settings.port, settings.acseTimeoutSeconds, &network);
+    if (condition.bad()) {
+        throw std::runtime_error("cannot listen on port " + std::to_string(settings.port) + ": " + condition.text());
+    }
+    const DcmSharedSCPConfig shared(config);
+    while (!stopping) {
+        T_ASC_Association* association = nullptr;
+        // A one-second accept timeout lets stop() take effect promptly.
+        condition = ASC_receiveAssociation(network, &association, settings.maxPdu, nullptr, nullptr, OFFalse,
+                                           DUL_NOBLOCK, 1);
+        reapFinished(false);
+        if (condition.bad()) {
+            // A timeout, or a peer that hung up before its association request was read.
+            if (association) {
+                ASC_dropAssociation(association);
+                ASC_destroyAssociation(&association);
+            }
+            continue;
+        }
+        if (sessions_.size() >= static_cast<std::size_t>(std::max(1, settings.maxAssociations))) {
+            T_ASC_RejectParameters rejection{ASC_RESULT_REJECTEDTRANSIENT, ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
+                                             ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED};
+            ASC_rejectAssociation(association, &rejection);
+            handler.refused(AssociationInfo{association->params->DULparams.callingAPTitle,
+                                            association->params->DULparams.calledAPTitle,
+                                            association->params->DULparams.callingPresentationAddress},
+                            "", StoreStatus{0, "association refused: all " + std::to_string(settings.maxAssociations) +
+                                                   " association slots are busy"});
+            ASC_dropAssociation(association);
+            ASC_destroyAssociation(&association);
+            continue;
+        }
+        Session session;
+        auto finished = session.finished;
+        session.thread = std::thread([this, association, &shared, finished] {
+            StoreWorker worker(*this);
+            worker.setSharedConfig(shared);
+            worker.run(association);
+            *finished = true;
+        });
+        sessions_.push_back(std::move(session));
+    }
+    reapFinished(true); // drain: every running association finishes
+    ASC_dropNetwork(&network);
+}
+
 } // namespace
 
 struct StoreScp::Impl {
@@ -326,7 +403,7 @@ struct StoreScp::Impl {
 
 StoreScp::StoreScp(ListenerSettings settings, StoreHandler& handler)
     : impl_(std::make_unique<Impl>(std::move(settings), handler)) {
-    DcmSCPConfig& config = impl_->pool.getConfig();
+    DcmSCPConfig& config = impl_->pool.config;
     const auto& s = impl_->pool.settings;
     config.setAETitle(s.aeTitle.c_str());
     config.setPort(static_cast<Uint16>(s.port));
@@ -334,23 +411,13 @@ StoreScp::StoreScp(ListenerSettings settings, StoreHandler& handler)
     config.setACSETimeout(static_cast<Uint32>(s.acseTimeoutSeconds));
     config.setDIMSETimeout(static_cast<Uint32>(s.dimseTimeoutSeconds));
     config.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
-    // Non-blocking accept with a short timeout lets stop() take effect within a second.
-    config.setConnectionBlockingMode(DUL_NOBLOCK);
-    config.setConnectionTimeout(1);
     config.setHostLookupEnabled(OFFalse);
-    impl_->pool.setMaxThreads(static_cast<Uint16>(std::max(1, s.maxAssociations)));
 }
 
 StoreScp::~StoreScp() = default;
 
-void StoreScp::run() {
-    const OFCondition result = impl_->pool.listen();
-    if (result.bad()) {
-        throw std::runtime_error("DICOM listener on port " + std::to_string(impl_->pool.settings.port) +
-                                 " failed: " + result.text());
-    }
-}
+void StoreScp::run() { impl_->pool.listen(); }
 
-void StoreScp::stop() { impl_->pool.stopAfterCurrentAssociations(); }
+void StoreScp::stop() { impl_->pool.stop(); }
 
 } // namespace radnode::dicom

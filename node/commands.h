@@ -10,5 +10,8 @@ int runDemoCommand(int argc, char** argv);
 int runSynthCommand(int argc, char** argv);
 int runExtractCommand(int argc, char** argv);
 int runCheckConfigCommand(int argc, char** argv);
+int runEvaluateCommand(int argc, char** argv);
+int runAuditCommand(int argc, char** argv);
+int runOutboxCommand(int argc, char** argv);
 
 } // namespace radnode::node

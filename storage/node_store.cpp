@@ -547,9 +547,13 @@ std::vector<AuditRow> NodeStore::auditEvents(const AuditFilter& filter) {
     Statement s(database_, "SELECT id, at, event, coalesce(study_uid, ''), coalesce(sop_instance_uid, ''), "
                            "coalesce(calling_ae, ''), coalesce(peer_address, ''), job_id, coalesce(detail, '') "
                            "FROM audit_log WHERE (?1 = '' OR study_uid = ?1) AND (?2 = '' OR event = ?2) "
-                           "AND (?3 = '' OR calling_ae = ?3) AND at >= ?4 AND at <= ?5 ORDER BY id LIMIT ?6");
+                           "AND (?3 = '' OR calling_ae = ?3) AND at >= ?4 AND at <= ?5 "
+                           "AND (?7 = '' OR study_uid IN (SELECT study_uid FROM studies WHERE patient_id = ?7)) "
+                           "AND (?8 = '' OR study_uid IN (SELECT study_uid FROM studies WHERE accession_number = ?8)) "
+                           "ORDER BY id LIMIT ?6");
     s.bind(1, filter.studyUid).bind(2, filter.event).bind(3, filter.callingAe);
     s.bind(4, filter.since.value_or(0)).bind(5, filter.until.value_or(INT64_MAX)).bind(6, filter.limit);
+    s.bind(7, filter.patientId).bind(8, filter.accessionNumber);
     std::vector<AuditRow> rows;
     while (s.step()) {
         AuditRow row;

@@ -93,6 +93,7 @@ struct AuditRow {
 
 struct AuditFilter {
     std::string studyUid, event, callingAe;
+    std::string patientId, accessionNumber; // matched through the study
     std::optional<std::int64_t> since, until;
     int limit = 1000;
 };

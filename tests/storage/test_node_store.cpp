@@ -166,7 +166,11 @@ TEST_CASE("the audit log is append-only, enforced by the database") {
     {
         NodeStore store(dir / "db.sqlite", dir / "files");
         store.audit(AuditEvent{"instance.received", "1.2.3", "1.2.3.4", "SCU", "127.0.0.1", std::nullopt, ""});
-        CHECK(store.auditEvents(AuditFilter{"1.2.3", "", "", std::nullopt, std::nullopt, 10}).size() == 1);
+        AuditFilter filter;
+        filter.studyUid = "1.2.3";
+        CHECK(store.auditEvents(filter).size() == 1);
+        filter.patientId = "nobody";
+        CHECK(store.auditEvents(filter).empty());
     }
     Database database(dir / "db.sqlite");
     CHECK_THROWS_WITH_AS(database.execute("DELETE FROM audit_log"), doctest::Contains("append-only"), DatabaseError);

@@ -1,0 +1,583 @@
+#include "analysis/extractor.h"
+
+#include "analysis/discretization.h"
+#include "analysis/firstorder.h"
+#include "analysis/glcm.h"
+#include "analysis/gldm.h"
+#include "analysis/glrlm.h"
+#include "analysis/glszm.h"
+#include "analysis/image_types.h"
+#include "analysis/ngtdm.h"
+#include "analysis/preprocessing.h"
+#include "analysis/shape.h"
+#include "analysis/shape2d.h"
+#include "analysis/wavelet_filters.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace radnode::analysis {
+
+namespace {
+
+// The PyRadiomics revision whose numerics this code reproduces.
+constexpr const char* kPyRadiomicsReference = "3.1.0.post111 (8ed5793)";
+
+// ---- feature classes ---------------------------------------------------------------------
+
+using ImageClass = std::function<FeatureList(const Image&, const Mask&, const Settings&,
+                                             const std::vector<std::string>&, DiagnosticList&)>;
+using MaskClass = std::function<FeatureList(const Mask&, const Settings&, const std::vector<std::string>&,
+                                            DiagnosticList&)>;
+using TextureClass = std::function<FeatureList(const DiscretizedRoi&, const Settings&,
+                                               const std::vector<std::string>&, DiagnosticList&)>;
+
+struct FeatureClass {
+    std::string name;
+    const std::vector<FeatureDefinition>& (*catalogue)() = nullptr;
+    MaskClass shape;     // shape, shape2D: the mask alone
+    ImageClass image;    // firstorder: intensities
+    TextureClass texture; // glcm ... ngtdm: the discretised ROI
+};
+
+// PyRadiomics' feature classes, in its extraction order (shape first).
+const std::vector<FeatureClass>& builtClasses() {
+    static const std::vector<FeatureClass> classes = [] {
+        std::vector<FeatureClass> list;
+        FeatureClass shape;
+        shape.name = "shape";
+        shape.catalogue = &shapeFeatures;
+        shape.shape = &computeShape;
+        list.push_back(shape);
+        FeatureClass shape2D;
+        shape2D.name = "shape2D";
+        shape2D.catalogue = &shape2DFeatures;
+        shape2D.shape = &computeShape2D;
+        list.push_back(shape2D);
+        FeatureClass firstorder;
+        firstorder.name = "firstorder";
+        firstorder.catalogue = &firstOrderFeatures;
+        firstorder.image = &computeFirstOrder;
+        list.push_back(firstorder);
+        const auto texture = [&list](const char* name, const std::vector<FeatureDefinition>& (*catalogue)(),
+                                     TextureClass compute) {
+            FeatureClass featureClass;
+            featureClass.name = name;
+            featureClass.catalogue = catalogue;
+            featureClass.texture = std::move(compute);
+            list.push_back(featureClass);
+        };
+        texture("glcm", &glcmFeatureDefinitions, &computeGlcm);
+        texture("glrlm", &glrlmFeatureDefinitions, &computeGlrlm);
+        texture("glszm", &glszmFeatureDefinitions, &computeGlszm);
+        texture("gldm", &gldmFeatureDefinitions, &computeGldm);
+        texture("ngtdm", &ngtdmFeatureDefinitions, &computeNgtdm);
+        return list;
+    }();
+    return classes;
+}
+
+const FeatureClass* findClass(const std::string& name) {
+    for (const auto& featureClass : builtClasses()) {
+        if (featureClass.name == name) return &featureClass;
+    }
+    return nullptr;
+}
+
+// ---- formatting for diagnostics, close to Python's repr ------------------------------------
+
+std::string number(double value) {
+    if (std::isnan(value)) return "nan";
+    if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+    char text[64];
+    const auto result = std::to_chars(text, text + sizeof text, value);
+    std::string out(text, result.ptr);
+    if (out.find_first_of(".e") == std::string::npos) out += ".0";
+    return out;
+}
+
+std::string number(std::size_t value) { return std::to_string(value); }
+std::string number(int value) { return std::to_string(value); }
+
+template <typename T>
+std::string tuple(const std::array<T, 3>& values) {
+    return "(" + number(values[0]) + ", " + number(values[1]) + ", " + number(values[2]) + ")";
+}
+
+template <typename T>
+std::string list(const std::vector<T>& values) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + number(values[i]);
+    return out + "]";
+}
+
+std::string boolean(bool value) { return value ? "True" : "False"; }
+std::string quoted(const std::string& text) { return "'" + text + "'"; }
+
+std::string interpolatorName(Interpolator interpolator) {
+    switch (interpolator) {
+    case Interpolator::NearestNeighbor: return "sitkNearestNeighbor";
+    case Interpolator::Linear: return "sitkLinear";
+    case Interpolator::BSpline: return "sitkBSpline";
+    case Interpolator::Gaussian: return "sitkGaussian";
+    case Interpolator::LabelGaussian: return "sitkLabelGaussian";
+    case Interpolator::HammingWindowedSinc: return "sitkHammingWindowedSinc";
+    case Interpolator::CosineWindowedSinc: return "sitkCosineWindowedSinc";
+    case Interpolator::WelchWindowedSinc: return "sitkWelchWindowedSinc";
+    case Interpolator::LanczosWindowedSinc: return "sitkLanczosWindowedSinc";
+    case Interpolator::BlackmanWindowedSinc: return "sitkBlackmanWindowedSinc";
+    }
+    return "?";
+}
+
+std::string weightingName(WeightingNorm norm) {
+    switch (norm) {
+    case WeightingNorm::None: return "None";
+    case WeightingNorm::Manhattan: return quoted("manhattan");
+    case WeightingNorm::Euclidean: return quoted("euclidean");
+    case WeightingNorm::Infinity: return quoted("infinity");
+    case WeightingNorm::NoWeighting: return quoted("no_weighting");
+    }
+    return "None";
+}
+
+std::string resegmentModeName(ResegmentMode mode) {
+    switch (mode) {
+    case ResegmentMode::Absolute: return "absolute";
+    case ResegmentMode::Relative: return "relative";
+    case ResegmentMode::Sigma: return "sigma";
+    }
+    return "absolute";
+}
+
+// The settings as PyRadiomics prints diagnostics_Configuration_Settings (a Python dict).
+std::string describeSettings(const Settings& s) {
+    std::vector<std::pair<std::string, std::string>> items{
+        {"minimumROIDimensions", number(s.minimumROIDimensions)},
+        {"minimumROISize", s.minimumROISize ? number(*s.minimumROISize) : "None"},
+        {"normalize", boolean(s.normalize)},
+        {"normalizeScale", number(s.normalizeScale)},
+        {"removeOutliers", s.removeOutliers ? number(*s.removeOutliers) : "None"},
+        {"resampledPixelSpacing",
+         s.resampledPixelSpacing ? list(std::vector<double>(s.resampledPixelSpacing->begin(), s.resampledPixelSpacing->end()))
+                                 : "None"},
+        {"interpolator", quoted(interpolatorName(s.interpolator))},
+        {"preCrop", boolean(s.preCrop)},
+        {"padDistance", number(s.padDistance)},
+        {"distances", list(s.distances)},
+        {"force2D", boolean(s.force2D)},
+        {"force2Ddimension", number(s.force2Ddimension)},
+        {"resegmentRange", s.resegmentRange.empty() ? "None" : list(s.resegmentRange)},
+        {"resegmentMode", quoted(resegmentModeName(s.resegmentMode))},
+        {"resegmentShape", boolean(s.resegmentShape)},
+        {"label", number(s.label)},
+        {"additionalInfo", boolean(s.additionalInfo)},
+        {"geometryTolerance", number(s.geometryTolerance)},
+        {"correctMask", boolean(s.correctMask)},
+        {"binWidth", number(s.binWidth)},
+        {"binCount", s.binCount ? number(*s.binCount) : "None"},
+        {"voxelArrayShift", number(s.voxelArrayShift)},
+        {"symmetricalGLCM", boolean(s.symmetricalGLCM)},
+        {"weightingNorm", weightingName(s.weightingNorm)},
+        {"gldm_a", number(s.gldm_a)},
+    };
+    std::string out = "{";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        out += (i ? ", " : "") + quoted(items[i].first) + ": " + items[i].second;
+    }
+    return out + "}";
+}
+
+std::string describeImageTypes(const std::vector<ImageTypeSpec>& imageTypes, const Settings& global) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < imageTypes.size(); ++i) {
+        const Settings& s = imageTypes[i].settings;
+        std::string custom;
+        const auto add = [&custom](const std::string& key, const std::string& value) {
+            custom += (custom.empty() ? "" : ", ") + quoted(key) + ": " + value;
+        };
+        if (s.binWidth != global.binWidth) add("binWidth", number(s.binWidth));
+        if (s.binCount != global.binCount) add("binCount", s.binCount ? number(*s.binCount) : "None");
+        if (s.sigma != global.sigma) add("sigma", list(s.sigma));
+        if (s.wavelet != global.wavelet) add("wavelet", quoted(s.wavelet));
+        if (s.level != global.level) add("level", number(s.level));
+        if (s.start_level != global.start_level) add("start_level", number(s.start_level));
+        if (s.force2D != global.force2D) add("force2D", boolean(s.force2D));
+        if (s.distances != global.distances) add("distances", list(s.distances));
+        if (s.voxelArrayShift != global.voxelArrayShift) add("voxelArrayShift", number(s.voxelArrayShift));
+        out += (i ? ", " : "") + quoted(imageTypes[i].name) + ": {" + custom + "}";
+    }
+    return out + "}";
+}
+
+// ---- provenance (PyRadiomics' generalinfo) -------------------------------------------------
+
+// Connected components of the ROI with 26-connectivity (ITK's FullyConnectedOn in 3D).
+std::size_t countVolumes(const Mask& mask) {
+    const auto& g = mask.geometry;
+    std::vector<std::uint8_t> seen(mask.voxels.size(), 0);
+    std::vector<std::size_t> stack;
+    std::size_t volumes = 0;
+    for (std::size_t start = 0; start < mask.voxels.size(); ++start) {
+        if (!mask.voxels[start] || seen[start]) continue;
+        ++volumes;
+        seen[start] = 1;
+        stack.push_back(start);
+        while (!stack.empty()) {
+            const std::size_t i = stack.back();
+            stack.pop_back();
+            const std::size_t x = i % g.size[0];
+            const std::size_t y = (i / g.size[0]) % g.size[1];
+            const std::size_t z = i / (g.size[0] * g.size[1]);
+            for (int dz = -1; dz <= 1; ++dz) {
+                for (int dy = -1; dy <= 1; ++dy) {
+                    for (int dx = -1; dx <= 1; ++dx) {
+                        const auto nx = static_cast<std::ptrdiff_t>(x) + dx;
+                        const auto ny = static_cast<std::ptrdiff_t>(y) + dy;
+                        const auto nz = static_cast<std::ptrdiff_t>(z) + dz;
+                        if (nx < 0 || ny < 0 || nz < 0 || nx >= static_cast<std::ptrdiff_t>(g.size[0]) ||
+                            ny >= static_cast<std::ptrdiff_t>(g.size[1]) || nz >= static_cast<std::ptrdiff_t>(g.size[2]))
+                            continue;
+                        const std::size_t n = g.offset(static_cast<std::size_t>(nx), static_cast<std::size_t>(ny),
+                                                       static_cast<std::size_t>(nz));
+                        if (mask.voxels[n] && !seen[n]) {
+                            seen[n] = 1;
+                            stack.push_back(n);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return volumes;
+}
+
+void addImageElements(DiagnosticList& out, const Image& image, const std::string& prefix) {
+    const std::string key = "diagnostics_Image-" + prefix + "_";
+    if (prefix == "original") out.push_back({key + "Dimensionality", "3D"});
+    out.push_back({key + "Spacing", tuple(image.geometry.spacing)});
+    out.push_back({key + "Size", tuple(image.geometry.size)});
+    if (image.voxels.empty()) return;
+    double sum = 0.0;
+    for (const double v : image.voxels) sum += v;
+    const auto [minimum, maximum] = std::minmax_element(image.voxels.begin(), image.voxels.end());
+    out.push_back({key + "Mean", number(sum / static_cast<double>(image.voxels.size()))});
+    out.push_back({key + "Minimum", number(*minimum)});
+    out.push_back({key + "Maximum", number(*maximum)});
+}
+
+void addMaskElements(DiagnosticList& out, const Image* image, const Mask& mask, const std::string& prefix) {
+    const std::string key = "diagnostics_Mask-" + prefix + "_";
+    out.push_back({key + "Spacing", tuple(mask.geometry.spacing)});
+    out.push_back({key + "Size", tuple(mask.geometry.size)});
+    const IndexBox box = boundingBox(mask);
+    if (box.empty()) return;
+    const auto extent = box.extent();
+    out.push_back({key + "BoundingBox", "(" + std::to_string(box.lower[0]) + ", " + std::to_string(box.lower[1]) + ", " +
+                                            std::to_string(box.lower[2]) + ", " + std::to_string(extent[0]) + ", " +
+                                            std::to_string(extent[1]) + ", " + std::to_string(extent[2]) + ")"});
+    const std::size_t count = mask.count();
+    out.push_back({key + "VoxelNum", std::to_string(count)});
+    out.push_back({key + "VolumeNum", std::to_string(countVolumes(mask))});
+
+    std::array<double, 3> centre{0, 0, 0};
+    double sum = 0.0;
+    double minimum = INFINITY;
+    double maximum = -INFINITY;
+    const bool withImage = image && image->voxels.size() == mask.voxels.size();
+    for (std::size_t z = 0, i = 0; z < mask.geometry.size[2]; ++z) {
+        for (std::size_t y = 0; y < mask.geometry.size[1]; ++y) {
+            for (std::size_t x = 0; x < mask.geometry.size[0]; ++x, ++i) {
+                if (!mask.voxels[i]) continue;
+                centre[0] += static_cast<double>(x);
+                centre[1] += static_cast<double>(y);
+                centre[2] += static_cast<double>(z);
+                if (withImage) {
+                    sum += image->voxels[i];
+                    minimum = std::min(minimum, image->voxels[i]);
+                    maximum = std::max(maximum, image->voxels[i]);
+                }
+            }
+        }
+    }
+    for (double& c : centre) c /= static_cast<double>(count);
+    out.push_back({key + "CenterOfMassIndex", tuple(centre)});
+    out.push_back({key + "CenterOfMass", tuple(mask.geometry.physicalPoint(centre[0], centre[1], centre[2]))});
+    if (withImage) {
+        out.push_back({key + "Mean", number(sum / static_cast<double>(count))});
+        out.push_back({key + "Minimum", number(minimum)});
+        out.push_back({key + "Maximum", number(maximum)});
+    }
+}
+
+// ---- the extraction -------------------------------------------------------------------------
+
+bool contains(const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+void validateParams(const ExtractionParams& params) {
+    validateSettings(params.settings, "settings");
+    for (const auto& spec : params.imageTypes) {
+        if (!contains(imageTypeNames(), spec.name)) {
+            throw std::invalid_argument("unknown image type '" + spec.name + "'");
+        }
+        validateSettings(spec.settings, "image type " + spec.name);
+    }
+    for (const auto& [className, requested] : params.featureClasses) {
+        const auto& catalogue = featureCatalogue(className); // throws for unknown classes
+        selectFeatures(className, catalogue, requested);     // throws for unknown features
+    }
+}
+
+// Runs `compute`, naming the class and image in any error it throws.
+template <typename Compute>
+FeatureList withContext(const std::string& what, Compute&& compute) {
+    try {
+        return compute();
+    } catch (const std::invalid_argument& error) {
+        throw std::invalid_argument(what + ": " + error.what());
+    } catch (const std::exception& error) {
+        throw std::runtime_error(what + ": " + error.what());
+    }
+}
+
+void appendNamed(ExtractionResult& result, const std::string& prefix, const FeatureList& features,
+                 const DiagnosticList& remarks) {
+    for (const auto& feature : features) result.features.push_back({prefix + feature.name, feature.value});
+    for (const auto& remark : remarks) {
+        result.diagnostics.push_back({remark.feature.empty() ? prefix.substr(0, prefix.size() - 1) : prefix + remark.feature,
+                                      remark.message});
+    }
+}
+
+// The feature classes that read intensities, on one (derived) image cropped to the ROI.
+void computeIntensityClasses(ExtractionResult& result, const std::string& imageName, const Image& image,
+                             const Mask& mask, const Settings& settings, const ExtractionParams& params) {
+    std::optional<DiscretizedRoi> discretized;
+    for (const auto& featureClass : builtClasses()) {
+        if (featureClass.shape) continue;
+        const auto requested = params.featureClasses.find(featureClass.name);
+        if (requested == params.featureClasses.end()) continue;
+        const std::string prefix = imageName + "_" + featureClass.name + "_";
+        DiagnosticList remarks;
+        const FeatureList features = withContext(featureClass.name + " on " + imageName, [&] {
+            if (featureClass.image) return featureClass.image(image, mask, settings, requested->second, remarks);
+            if (!discretized) discretized = discretize(image, mask, settings);
+            return featureClass.texture(*discretized, settings, requested->second, remarks);
+        });
+        appendNamed(result, prefix, features, remarks);
+    }
+}
+
+// shape on the original image, shape2D too when force2D and the ROI is one slice thick
+// along the force2D axis (PyRadiomics refuses shape2D otherwise).
+void computeShapeClasses(ExtractionResult& result, const Mask& croppedMask, const ExtractionParams& params) {
+    for (const auto& featureClass : builtClasses()) {
+        if (!featureClass.shape) continue;
+        const auto requested = params.featureClasses.find(featureClass.name);
+        if (requested == params.featureClasses.end()) continue;
+        if (featureClass.name == "shape2D") {
+            const Settings& s = params.settings;
+            const int axis = 2 - s.force2Ddimension; // numpy (z, y, x) order to ours
+            if (!s.force2D) {
+                result.diagnostics.push_back({"original_shape2D", "skipped: shape2D needs force2D"});
+                continue;
+            }
+            if (croppedMask.geometry.size[static_cast<std::size_t>(axis)] > 1) {
+                result.diagnostics.push_back({"original_shape2D", "skipped: the ROI is more than one voxel thick "
+                                                                  "along force2Ddimension " +
+                                                                      std::to_string(s.force2Ddimension)});
+                continue;
+            }
+        }
+        DiagnosticList remarks;
+        const FeatureList features = withContext(featureClass.name, [&] {
+            return featureClass.shape(croppedMask, params.settings, requested->second, remarks);
+        });
+        appendNamed(result, "original_" + featureClass.name + "_", features, remarks);
+    }
+}
+
+// How many voxels a shift-invariant filter reads on each side of an output voxel, or nullopt
+// when its value depends on the whole image (global scaling in Square/SquareRoot/Logarithm/
+// Exponential, recursive Gaussians in LoG, spline prefiltering in LBP3D, ITK borders in Gradient).
+std::optional<std::size_t> filterReach(const ImageTypeSpec& spec) {
+    const Settings& s = spec.settings;
+    if (spec.name == "Wavelet") {
+        // Each level is a periodic convolution with the filter (PyRadiomics repeats pywt.swtn
+        // at level 1), reading at most taps - 1 samples either side.
+        const std::size_t taps = waveletFilterBank(s.wavelet).decLow.size();
+        return static_cast<std::size_t>(s.start_level + s.level) * (taps - 1);
+    }
+    if (spec.name == "LBP2D") {
+        // Bilinear samples on a circle of lbp2DRadius pixels.
+        return static_cast<std::size_t>(std::ceil(s.lbp2DRadius)) + 1;
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+IndexBox filterInputBox(const ImageTypeSpec& spec, const IndexBox& roiBox, const Geometry& grid) {
+    IndexBox whole{{0, 0, 0}, grid.size};
+    const auto reach = filterReach(spec);
+    if (!reach) return whole;
+    IndexBox box = whole;
+    for (int a = 0; a < 3; ++a) {
+        // An axis is cut only where both cuts stay `reach` away from the ROI; near a border the
+        // filter's own boundary handling (periodic for wavelets) needs the whole axis.
+        if (roiBox.lower[a] >= *reach && roiBox.upper[a] + *reach <= grid.size[a]) {
+            box.lower[a] = roiBox.lower[a] - *reach;
+            box.upper[a] = roiBox.upper[a] + *reach;
+        }
+    }
+    return box;
+}
+
+const std::vector<std::string>& featureClassNames() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> list;
+        for (const auto& featureClass : builtClasses()) list.push_back(featureClass.name);
+        return list;
+    }();
+    return names;
+}
+
+const std::vector<std::string>& imageTypeNames() {
+    static const std::vector<std::string> names{"Original",    "Wavelet",     "LoG",      "Square", "SquareRoot",
+                                                "Logarithm",   "Exponential", "Gradient", "LBP2D",  "LBP3D"};
+    return names;
+}
+
+const std::vector<FeatureDefinition>& featureCatalogue(const std::string& featureClass) {
+    const FeatureClass* found = findClass(featureClass);
+    if (!found) throw std::invalid_argument("unknown feature class '" + featureClass + "'");
+    return found->catalogue();
+}
+
+void validateSettings(const Settings& s, const std::string& where) {
+    const auto fail = [&where](const std::string& key, const std::string& reason) {
+        throw std::invalid_argument(where + ": " + key + ": " + reason);
+    };
+    if (!(s.binWidth > 0) || !std::isfinite(s.binWidth)) fail("binWidth", "must be a positive number");
+    if (s.binCount && *s.binCount < 1) fail("binCount", "must be at least 1");
+    if (s.resampledPixelSpacing) {
+        for (const double v : *s.resampledPixelSpacing) {
+            if (!(v >= 0) || !std::isfinite(v)) fail("resampledPixelSpacing", "values must be 0 (keep) or positive");
+        }
+    }
+    if (!(s.padDistance >= 0)) fail("padDistance", "must not be negative");
+    if (!(s.normalizeScale > 0)) fail("normalizeScale", "must be positive");
+    if (s.removeOutliers && !(*s.removeOutliers > 0)) fail("removeOutliers", "must be positive");
+    if (s.resegmentRange.size() > 2) fail("resegmentRange", "takes one or two values");
+    if (s.label < 1) fail("label", "must be positive");
+    if (s.minimumROIDimensions < 1 || s.minimumROIDimensions > 3) fail("minimumROIDimensions", "must be 1, 2 or 3");
+    if (s.minimumROISize && *s.minimumROISize < 1) fail("minimumROISize", "must be positive");
+    if (!(s.geometryTolerance > 0)) fail("geometryTolerance", "must be positive");
+    if (s.force2Ddimension < 0 || s.force2Ddimension > 2) fail("force2Ddimension", "must be 0, 1 or 2");
+    if (s.distances.empty()) fail("distances", "needs at least one distance");
+    for (const int d : s.distances) {
+        if (d < 1) fail("distances", "must be positive");
+    }
+    if (s.gldm_a < 0) fail("gldm_a", "must not be negative");
+    for (const double sigma : s.sigma) {
+        if (!(sigma > 0)) fail("sigma", "must be positive");
+    }
+    if (s.level < 1) fail("level", "must be at least 1");
+    if (s.start_level < 0) fail("start_level", "must not be negative");
+    if (!(s.lbp2DRadius > 0)) fail("lbp2DRadius", "must be positive");
+    if (s.lbp2DSamples < 1) fail("lbp2DSamples", "must be at least 1");
+    if (!contains({"default", "ror", "uniform", "var"}, s.lbp2DMethod)) {
+        fail("lbp2DMethod", "must be default, ror, uniform or var");
+    }
+    if (s.lbp3DLevels < 1) fail("lbp3DLevels", "must be at least 1");
+    if (!(s.lbp3DIcosphereRadius > 0)) fail("lbp3DIcosphereRadius", "must be positive");
+    if (s.lbp3DIcosphereSubdivision < 0) fail("lbp3DIcosphereSubdivision", "must not be negative");
+}
+
+ExtractionResult extract(const Image& image, const Mask& mask, const ExtractionParams& params) {
+    validateParams(params);
+    const Settings& settings = params.settings;
+    ExtractionResult result;
+    DiagnosticList& diagnostics = result.diagnostics;
+
+    if (settings.additionalInfo) {
+        diagnostics.push_back({"diagnostics_Versions_PyRadiomicsReference", kPyRadiomicsReference});
+        diagnostics.push_back({"diagnostics_Configuration_Settings", describeSettings(settings)});
+        diagnostics.push_back({"diagnostics_Configuration_EnabledImageTypes", describeImageTypes(params.imageTypes, settings)});
+        addImageElements(diagnostics, image, "original");
+        addMaskElements(diagnostics, nullptr, mask, "original");
+    }
+
+    // RadiomicsFeatureExtractor.loadImage: normalise, resample or pre-crop.
+    // Only copy the image when preprocessing changes it: a tomosynthesis volume is large.
+    std::optional<ImageAndMask> prepared;
+    if (settings.normalize || settings.resampledPixelSpacing || settings.preCrop) {
+        prepared = preprocess(image, mask, settings);
+    }
+    const Image& workingImage = prepared ? prepared->image : image;
+    const Mask* workingMask = prepared ? &prepared->mask : &mask;
+    if (settings.additionalInfo && settings.resampledPixelSpacing) {
+        addImageElements(diagnostics, workingImage, "interpolated");
+        addMaskElements(diagnostics, &workingImage, *workingMask, "interpolated");
+    }
+
+    MaskCheck check = checkMask(workingImage, *workingMask, settings);
+    if (check.correctedMask) {
+        workingMask = &*check.correctedMask;
+        if (settings.additionalInfo) addMaskElements(diagnostics, &workingImage, *workingMask, "corrected");
+    }
+    IndexBox box = check.boundingBox;
+
+    std::optional<Mask> resegmented;
+    if (!settings.resegmentRange.empty()) {
+        resegmented = resegmentMask(workingImage, *workingMask, settings);
+        // As PyRadiomics: the re-segmented ROI's box is used from here on, shape included.
+        box = checkMask(workingImage, *resegmented, settings).boundingBox;
+        if (settings.additionalInfo) addMaskElements(diagnostics, &workingImage, *resegmented, "resegmented");
+    }
+
+    const Mask& shapeMask = (settings.resegmentShape && resegmented) ? *resegmented : *workingMask;
+    computeShapeClasses(result, crop(shapeMask, box), params);
+
+    const Mask& roi = resegmented ? *resegmented : *workingMask;
+    const Mask croppedRoi = crop(roi, box);
+    for (const auto& spec : params.imageTypes) {
+        if (spec.name == "Original") { // no need to copy the whole image first
+            computeIntensityClasses(result, "original", crop(workingImage, box), croppedRoi, spec.settings, params);
+            continue;
+        }
+        // A filter sees as much of the image as its values at the ROI depend on: a margin for
+        // local shift-invariant filters, the whole preprocessed image otherwise (as PyRadiomics).
+        std::vector<DerivedImage> derived;
+        IndexBox input;
+        try {
+            input = filterInputBox(spec, box, workingImage.geometry);
+            const bool whole = input.extent() == workingImage.geometry.size;
+            derived = whole ? deriveImages(spec, workingImage, roi)
+                            : deriveImages(spec, crop(workingImage, input), crop(roi, input));
+        } catch (const std::invalid_argument& error) {
+            throw std::invalid_argument("image type " + spec.name + ": " + error.what());
+        } catch (const std::exception& error) {
+            throw std::runtime_error("image type " + spec.name + ": " + error.what());
+        }
+        IndexBox roiInInput = box;
+        for (int a = 0; a < 3; ++a) {
+            roiInInput.lower[a] -= input.lower[a];
+            roiInInput.upper[a] -= input.lower[a];
+        }
+        for (const auto& image : derived) {
+            computeIntensityClasses(result, image.name, crop(image.image, roiInInput), croppedRoi, spec.settings, params);
+        }
+    }
+    return result;
+}
+
+} // namespace radnode::analysis

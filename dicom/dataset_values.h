@@ -1,0 +1,38 @@
+// Reading attribute values out of DCMTK datasets, for the decoding units of dicom/ only:
+// this header includes DCMTK and must stay out of headers other rooms include.
+#pragma once
+
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcitem.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace radnode::dicom::detail {
+
+// Loads a DICOM file; values over a few kilobytes (pixel data above all) stay on disk until
+// asked for, so a header pass costs little. Throws LoadError naming the file.
+std::unique_ptr<DcmFileFormat> loadDicomFile(const std::filesystem::path& file);
+
+// Trimmed string value (one value of a multi-valued attribute), "" when absent.
+std::string getString(DcmItem& item, const DcmTagKey& tag, unsigned long position = 0);
+std::optional<double> getDouble(DcmItem& item, const DcmTagKey& tag, unsigned long position = 0);
+std::optional<long> getInteger(DcmItem& item, const DcmTagKey& tag, unsigned long position = 0);
+// Every value of a numeric attribute (DS, FD, FL, IS, US, ...); empty when absent.
+std::vector<double> getDoubles(DcmItem& item, const DcmTagKey& tag);
+
+// Items of a sequence directly inside `item`; empty when absent.
+std::vector<DcmItem*> getItems(DcmItem& item, const DcmTagKey& sequence);
+DcmItem* firstItem(DcmItem& item, const DcmTagKey& sequence);
+
+// Functional groups of an enhanced multi-frame object: the macro `sequence` (for example
+// PixelMeasuresSequence) of frame `frameIndex` (0-based), from the per-frame groups first and
+// the shared groups otherwise. nullptr when neither has it.
+DcmItem* functionalGroupMacro(DcmItem& dataset, std::size_t frameIndex, const DcmTagKey& sequence);
+bool hasFunctionalGroups(DcmItem& dataset);
+
+} // namespace radnode::dicom::detail

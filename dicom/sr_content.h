@@ -1,0 +1,136 @@
+// What a radnode result SR (Comprehensive 3D SR, TID 1500 Measurement Report) says, as plain
+// values: what the writer is given and what the reader gives back. No DCMTK types here.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace radnode::dicom {
+
+// An SR that cannot be written or read: the message names the file, UID or item at fault.
+class SrError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Patient and study attributes, copied from the analysed source images.
+struct SrPatientStudy {
+    std::string patientName, patientId, patientBirthDate, patientSex;
+    std::string studyInstanceUid, studyDate, studyTime, studyId, accessionNumber, referringPhysicianName,
+        studyDescription;
+};
+
+// One referenced DICOM instance. An empty studyInstanceUid means the study of the SR itself.
+struct SrInstanceRef {
+    std::string sopClassUid, sopInstanceUid, seriesInstanceUid, studyInstanceUid;
+};
+
+// One feature value. featureName is the PyRadiomics name ("wavelet-HLH_glcm_Idn"); ucumUnit is a
+// UCUM code: "1" (unitless), "mm", "mm2", "mm3", "/mm", "%". NaN and infinities are written as
+// NUM items with a Numeric Value Qualifier (DCM 114000-114002) and read back as such.
+struct SrMeasurement {
+    std::string featureName;
+    double value = 0.0;
+    std::string ucumUnit = "1";
+};
+
+// One measurement group: one ROI on one view. 2D groups (TID 1410) cite the SEG frames the ROI
+// was drawn on (Referenced Segmentation Frame); volumetric ones (TID 1411) the segment.
+struct SrRoiGroup {
+    std::string roiName;          // "tumor", "ring-5mm", "tumor+5mm", "node": the ROI as extracted
+    std::string view, laterality; // "CC"/"MLO"/"" ; "L"/"R"/"B"/""
+    // The Finding: "tumor" (SCT 108369006 Neoplasm), "mass" (SCT 4147007), "lymph node"
+    // (SCT 59441001; its Finding Site is the axilla), a bare SCT code value of one of those, or
+    // ""/"other" for none. The reader gives back the word.
+    std::string findingCode;
+    std::string trackingId, trackingUid; // unique per group within one SR
+    SrInstanceRef segmentation;
+    int segmentNumber = 1;            // cited by volumetric groups; read back as 0 for planar ones
+    std::vector<int> segFrameNumbers; // 2D: the SEG frame(s) holding this ROI (1-based)
+    bool volumetric = false;          // TID 1411 instead of TID 1410
+    std::vector<SrInstanceRef> sources; // images the SEG was drawn on (Image Library, evidence)
+    std::string sourceSeriesUid;
+    std::vector<SrMeasurement> measurements;
+};
+
+// One model's output for the study. radScore and probabilityPercent are absent when the model
+// could not be scored (inputs missing); the summary text then says why.
+struct SrModelResult {
+    std::string modelName, modelVersion;
+    std::string deviceUid; // Contributing Equipment Device UID: a new one for every model version
+    std::string validationSummary;
+    std::optional<double> radScore;           // UCUM "1"
+    std::optional<double> probabilityPercent; // UCUM "%"
+    double thresholdPercent = 50.0;           // UCUM "%"
+    std::string predictedClass; // "N0", "N+", "low burden", "high burden" (<= 16 characters)
+    std::string summaryText;    // plain language, says "Research use"
+    std::vector<std::string> inputsUsed, inputsMissing;
+    bool unstable = false;
+};
+
+struct SrDocumentSpec {
+    SrPatientStudy study;
+    std::string seriesInstanceUid, sopInstanceUid; // empty: generated
+    std::string seriesDescription = "radnode radiomics";
+    int seriesNumber = 9901;
+    int instanceNumber = 1;
+    // Feature extraction, for Algorithm Identification (TID 4019) and the equipment modules.
+    std::string algorithmName = "radnode", algorithmVersion, parametersHash;
+    std::string manufacturer = "radnode", institutionName, deviceSerialNumber = "1";
+    // Observer (Device) of the whole report; empty UID: derived from name and serial number.
+    std::string deviceObserverUid, deviceObserverName;
+    std::vector<SrRoiGroup> groups;
+    std::vector<SrModelResult> models;
+    std::optional<SrInstanceRef> predecessor; // an earlier SR for the same study
+    std::vector<SrInstanceRef> evidence;      // listed beside the groups' sources and SEGs
+    std::string contentDate, contentTime;     // DICOM DA/TM; empty: now
+};
+
+// A result SR as read back from a file.
+struct SrDocumentContent {
+    std::string sopInstanceUid, seriesInstanceUid, studyInstanceUid;
+    std::string patientId, patientName, accessionNumber;
+    std::string seriesDescription, contentDate, contentTime;
+    std::string completionFlag, verificationFlag; // "COMPLETE", "UNVERIFIED"
+    std::string algorithmName, algorithmVersion, parametersHash;
+    std::vector<SrRoiGroup> groups; // sources are not repeated per group: see evidence
+    std::vector<SrModelResult> models;
+    std::optional<SrInstanceRef> predecessor;
+    std::vector<SrInstanceRef> evidence; // Current Requested Procedure Evidence Sequence
+};
+
+// Concept names of the feature NUM items: a private coding scheme, declared in the Coding
+// Scheme Identification Sequence. The code value is stable and computable from the name alone:
+// "F" and the first 15 hex digits of the 64-bit FNV-1a hash of the PyRadiomics name. The code
+// meaning is the name itself; a name over 64 characters (the LO limit) gets an abbreviated
+// meaning, and the full name then travels as Equivalent Meaning of Concept Name (DCM 121050).
+inline constexpr const char* kRadnodeCodingScheme = "99RADNODE";
+struct SrCode {
+    std::string value, scheme, meaning;
+};
+SrCode featureConcept(const std::string& pyradiomicsName);
+
+// The other private concepts of the scheme (code value, code meaning): the group qualifier
+// naming the ROI, and the items of a model result group.
+namespace srcode {
+struct Private {
+    const char* value;
+    const char* meaning;
+};
+inline constexpr Private kRoiName{"ROI", "Radiomics region of interest"};
+inline constexpr Private kRadScore{"RADSCORE", "Rad-score"};
+inline constexpr Private kProbability{"PROBABILITY", "Predicted probability"};
+inline constexpr Private kThreshold{"THRESHOLD", "Decision threshold"};
+inline constexpr Private kPredictedClass{"PREDCLASS", "Predicted class"};
+inline constexpr Private kStability{"STABILITY", "Result stability"};
+inline constexpr Private kStable{"STABLE", "Stable result"};
+inline constexpr Private kUnstable{"UNSTABLE", "Unstable result: interpret with caution"};
+inline constexpr Private kInputUsed{"INPUTUSED", "Model input used"};
+inline constexpr Private kInputMissing{"INPUTMISSING", "Model input missing"};
+inline constexpr Private kValidation{"VALIDATION", "Model validation summary"};
+} // namespace srcode
+
+} // namespace radnode::dicom

@@ -1,0 +1,44 @@
+// Synthetic breast studies (ultrasound or tomosynthesis, each with its SEG) built to the real
+// IODs, for tests and the demo: no public breast DICOM exists. Deterministic: the same options
+// give the same bytes (UIDs derived from the options, fixed dates, no clock, no host name).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace radnode::dicom {
+
+enum class SynthModality { Ultrasound, Tomosynthesis };
+
+struct SynthOptions {
+    SynthModality modality = SynthModality::Ultrasound;
+    std::uint64_t seed = 1;          // also picks the patient: same seed, same patient
+    double lesionDiameterMm = 12.0;  // mean diameter of the tumour, 3..40 mm
+    bool includeLymphNode = true;    // ultrasound only: second image + "Lymph node" segment
+    bool metastaticNode = false;     // rounder node, thickened cortex, effaced hilum
+    std::string view = "CC";         // tomosynthesis: "CC" or "MLO"
+    std::string laterality = "L";    // "L" or "R"
+};
+
+struct SynthStudy {
+    std::string patientId, accessionNumber, studyInstanceUid;
+    std::vector<std::filesystem::path> imageFiles;  // ultrasound: tumour image, then node image
+    std::vector<std::filesystem::path> segFiles;    // one SEG covering every image of the study
+    // UIDs for tests and the demo to check what a node reports against.
+    std::string imageSeriesInstanceUid, segSeriesInstanceUid, frameOfReferenceUid;
+    std::vector<std::string> imageSopInstanceUids;  // in the order of imageFiles
+    std::vector<std::string> segSopInstanceUids;    // in the order of segFiles
+};
+
+// Writes the study's files into outDir (created if needed), named
+// "<accession>_<what>.dcm" so that several studies can share one folder. Throws
+// std::invalid_argument for bad options and std::runtime_error when a file cannot be written.
+SynthStudy writeSyntheticStudy(const SynthOptions& options, const std::filesystem::path& outDir);
+
+// The modality's command-line name ("us", "dbt") and back; throws std::invalid_argument.
+std::string toString(SynthModality modality);
+SynthModality parseSynthModality(const std::string& text);
+
+} // namespace radnode::dicom

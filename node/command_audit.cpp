@@ -1,0 +1,197 @@
+// `radnode audit` and `radnode outbox`: what an operator asks of a node's state directory.
+#include "config/config_loader.h"
+#include "node/commands.h"
+#include "node/json_writer.h"
+#include "storage/node_store.h"
+
+#include <boost/program_options.hpp>
+
+#include <ctime>
+#include <iomanip>
+#include <iostream>
+
+namespace radnode::node {
+
+namespace po = boost::program_options;
+
+namespace {
+
+std::string isoTime(std::int64_t ms) {
+    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+    return std::string(text) + "." + std::to_string(1000 + ms % 1000).substr(1) + "Z";
+}
+
+// "2026-11-23T10:00:00Z", "2026-11-23T10:00:00" or "2026-11-23" (UTC) to epoch milliseconds.
+std::int64_t parseTime(const std::string& text, const char* option) {
+    std::tm tm{};
+    const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!end) {
+        tm = {};
+        end = strptime(text.c_str(), "%Y-%m-%d", &tm);
+    }
+    if (!end || (*end != '\0' && std::string(end) != "Z")) {
+        throw std::invalid_argument(std::string("--") + option + " '" + text + "': expected YYYY-MM-DD[THH:MM:SS[Z]] (UTC)");
+    }
+    return static_cast<std::int64_t>(timegm(&tm)) * 1000;
+}
+
+// The store of a state directory given directly or through the node's configuration.
+std::unique_ptr<storage::NodeStore> openStore(const po::variables_map& vm) {
+    config::NodeConfig config = vm.count("config") ? config::loadConfig(vm["config"].as<std::string>())
+                                                   : config::defaultConfig();
+    if (vm.count("state-dir")) {
+        config.storage.stateDirectory = vm["state-dir"].as<std::string>();
+        config.storage.database.clear();
+        config.storage.fileStore.clear();
+    }
+    config::resolveDerivedPaths(config);
+    if (!std::filesystem::exists(config.storage.database)) {
+        throw std::invalid_argument("no radnode database at " + config.storage.database.string());
+    }
+    return std::make_unique<storage::NodeStore>(config.storage.database, config.storage.fileStore);
+}
+
+std::string csvField(const std::string& text) {
+    if (text.find_first_of(",\"\n") == std::string::npos) return text;
+    std::string out = "\"";
+    for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
+bool parse(int argc, char** argv, po::options_description& options, po::variables_map& vm, const char* name) {
+    try {
+        po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& error) {
+        std::cerr << "radnode " << name << ": " << error.what() << "\n" << options;
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+int runAuditCommand(int argc, char** argv) {
+    po::options_description options("radnode audit [options]");
+    storage::AuditFilter filter;
+    std::string since, until, format = "table";
+    options.add_options()("help,h", "this help")
+        ("state-dir", po::value<std::string>(), "the node's state directory")
+        ("config", po::value<std::string>(), "the node's configuration (to find the state directory)")
+        ("study", po::value(&filter.studyUid), "Study Instance UID")
+        ("patient", po::value(&filter.patientId), "Patient ID")
+        ("accession", po::value(&filter.accessionNumber), "Accession Number")
+        ("event", po::value(&filter.event), "event name, e.g. instance.received, job.failed, delivery.succeeded")
+        ("calling-ae", po::value(&filter.callingAe), "calling AE title")
+        ("since", po::value(&since), "from this time (UTC)")
+        ("until", po::value(&until), "up to this time (UTC)")
+        ("limit", po::value(&filter.limit)->default_value(1000), "at most this many events")
+        ("format", po::value(&format), "table, csv or json");
+    po::variables_map vm;
+    if (!parse(argc, argv, options, vm, "audit")) return 2;
+    if (vm.count("help")) {
+        std::cout << options;
+        return 0;
+    }
+    std::vector<storage::AuditRow> rows;
+    try {
+        if (format != "table" && format != "csv" && format != "json") {
+            throw std::invalid_argument("--format must be table, csv or json");
+        }
+        if (!since.empty()) filter.since = parseTime(since, "since");
+        if (!until.empty()) filter.until = parseTime(until, "until");
+        rows = openStore(vm)->auditEvents(filter);
+    } catch (const std::exception& error) {
+        std::cerr << "radnode audit: " << error.what() << "\n";
+        return 2;
+    }
+    if (format == "json") {
+        JsonWriter json;
+        json.beginArray();
+        for (const auto& row : rows) {
+            json.beginObject();
+            json.field("id", static_cast<double>(row.id));
+            json.field("time", isoTime(row.at));
+            json.field("event", row.event.event);
+            json.field("study_uid", row.event.studyUid);
+            json.field("sop_instance_uid", row.event.sopInstanceUid);
+            json.field("calling_ae", row.event.callingAe);
+            json.field("peer_address", row.event.peerAddress);
+            json.key("job_id");
+            if (row.event.jobId) {
+                json.value(static_cast<double>(*row.event.jobId));
+            } else {
+                json.null();
+            }
+            json.field("detail", row.event.detail);
+            json.endObject();
+        }
+        json.endArray();
+        std::cout << json.str() << "\n";
+    } else if (format == "csv") {
+        std::cout << "id,time,event,study_uid,sop_instance_uid,calling_ae,peer_address,job_id,detail\n";
+        for (const auto& row : rows) {
+            const auto& e = row.event;
+            std::cout << row.id << ',' << isoTime(row.at) << ',' << csvField(e.event) << ',' << csvField(e.studyUid) << ','
+                      << csvField(e.sopInstanceUid) << ',' << csvField(e.callingAe) << ',' << csvField(e.peerAddress)
+                      << ',' << (e.jobId ? std::to_string(*e.jobId) : "") << ',' << csvField(e.detail) << "\n";
+        }
+    } else {
+        for (const auto& row : rows) {
+            const auto& e = row.event;
+            std::cout << isoTime(row.at) << "  " << std::left << std::setw(22) << e.event << std::right;
+            if (!e.callingAe.empty()) std::cout << " ae=" << e.callingAe;
+            if (!e.studyUid.empty()) std::cout << " study=" << e.studyUid;
+            if (!e.sopInstanceUid.empty()) std::cout << " sop=" << e.sopInstanceUid;
+            if (e.jobId) std::cout << " job=" << *e.jobId;
+            if (!e.detail.empty()) std::cout << "  " << e.detail;
+            std::cout << "\n";
+        }
+    }
+    return 0;
+}
+
+int runOutboxCommand(int argc, char** argv) {
+    po::options_description options("radnode outbox [options]");
+    std::int64_t retry = 0;
+    options.add_options()("help,h", "this help")
+        ("state-dir", po::value<std::string>(), "the node's state directory")
+        ("config", po::value<std::string>(), "the node's configuration (to find the state directory)")
+        ("retry", po::value(&retry), "put this failed delivery back into the queue now");
+    po::variables_map vm;
+    if (!parse(argc, argv, options, vm, "outbox")) return 2;
+    if (vm.count("help")) {
+        std::cout << options;
+        return 0;
+    }
+    try {
+        auto store = openStore(vm);
+        if (vm.count("retry")) {
+            if (!store->retryDelivery(retry)) {
+                std::cerr << "radnode outbox: delivery " << retry << " does not exist or was already delivered\n";
+                return 2;
+            }
+            std::cout << "delivery " << retry << " queued for a new attempt (a running node sends it within a second)\n";
+            return 0;
+        }
+        std::cout << std::left << std::setw(6) << "id" << std::setw(11) << "state" << std::setw(14) << "destination"
+                  << std::setw(9) << "attempts" << std::setw(26) << "next attempt" << "SR / last error\n";
+        for (const auto& d : store->deliveries(1000)) {
+            std::cout << std::setw(6) << d.id << std::setw(11) << storage::deliveryStateName(d.state) << std::setw(14)
+                      << d.destination << std::setw(9) << d.attempts << std::setw(26)
+                      << (d.state == storage::DeliveryState::Pending ? isoTime(d.nextAttemptAt) : "-") << d.srSopInstanceUid;
+            if (!d.lastError.empty()) std::cout << "  [" << d.lastStatus << "] " << d.lastError;
+            std::cout << "\n";
+        }
+    } catch (const std::exception& error) {
+        std::cerr << "radnode outbox: " << error.what() << "\n";
+        return 2;
+    }
+    return 0;
+}
+
+} // namespace radnode::node

@@ -1,0 +1,88 @@
+// `radnode check-config FILE`: validates a node configuration, including the PyRadiomics
+// parameter file and model files it names, and prints what the node would run with.
+#include "analysis/peritumoral.h"
+#include "config/config_loader.h"
+#include "config/model_file.h"
+#include "node/commands.h"
+
+#include <iostream>
+#include <string>
+
+namespace radnode::node {
+
+namespace {
+
+void usage(std::ostream& out) {
+    out << "usage: radnode check-config FILE\n\n"
+        << "Validates a node configuration (see config/radnode.example.yaml). Prints \"FILE: OK\" and\n"
+        << "a summary and exits 0, or prints \"FILE:LINE: KEY: reason\" and exits 2.\n";
+}
+
+std::string peersSummary(const config::ListenerConfig& listener) {
+    if (listener.allowedPeers.empty()) return "loopback only";
+    std::string text;
+    for (const auto& peer : listener.allowedPeers) {
+        if (!text.empty()) text += ", ";
+        text += (peer.aeTitle == "*" ? std::string("any AE") : peer.aeTitle) + "@" + peer.host.value_or("any host");
+    }
+    return text;
+}
+
+std::string ringsSummary(const std::vector<double>& rings) {
+    if (rings.empty()) return "no peritumoral rings";
+    std::string text = "rings";
+    for (std::size_t i = 0; i < rings.size(); ++i) text += (i ? ", " : " ") + analysis::formatDistanceMm(rings[i]);
+    return text + " mm";
+}
+
+void printSummary(std::ostream& out, const std::string& file, const config::NodeConfig& config,
+                  const std::vector<analysis::Model>& models) {
+    out << file << ": OK\n";
+    out << "  listener      " << config.listener.aeTitle << " on port " << config.listener.port
+        << ", peers: " << peersSummary(config.listener) << "\n";
+    out << "  state         " << config.storage.stateDirectory.string() << "\n";
+    out << "  workers       " << config.workers.workers << "\n";
+    if (config.destinations.empty()) out << "  destinations  none (results are kept, not sent)\n";
+    for (std::size_t i = 0; i < config.destinations.size(); ++i) {
+        const auto& d = config.destinations[i];
+        out << (i ? "                " : "  destinations  ") << d.name << ": " << d.aeTitle << "@" << d.host << ":"
+            << d.port << "\n";
+    }
+    if (models.empty()) out << "  models        none\n";
+    for (std::size_t i = 0; i < models.size(); ++i) {
+        out << (i ? "                " : "  models        ") << models[i].name << " " << models[i].version << " ("
+            << config.models[i].file.string() << ")\n";
+    }
+    out << "  analysis      " << ringsSummary(config.analysis.ringsMm) << "; "
+        << (config.analysis.pyradiomicsParams ? "PyRadiomics parameters " + config.analysis.pyradiomicsParams->string()
+                                              : std::string("built-in PyRadiomics parameters"))
+        << "\n";
+}
+
+} // namespace
+
+int runCheckConfigCommand(int argc, char** argv) {
+    if (argc == 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
+        usage(std::cout);
+        return 0;
+    }
+    if (argc != 2) {
+        usage(std::cerr);
+        return 2;
+    }
+    const std::string file = argv[1];
+    try {
+        const config::NodeConfig config = config::loadConfig(file);
+        // The service reads the models at start; reading them now reports their errors here.
+        const std::vector<analysis::Model> models = config::readModelFiles(config.models);
+        printSummary(std::cout, file, config, models);
+        return 0;
+    } catch (const config::ConfigError& error) {
+        std::cerr << error.what() << "\n";
+    } catch (const std::invalid_argument& error) { // a model file's own error, naming its file
+        std::cerr << file << ": models: " << error.what() << "\n";
+    }
+    return 2;
+}
+
+} // namespace radnode::node

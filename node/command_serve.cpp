@@ -1,0 +1,91 @@
+#include "config/config_loader.h"
+#include "node/commands.h"
+#include "node/log.h"
+#include "node/node_options.h"
+#include "node/service.h"
+
+#include <boost/program_options.hpp>
+
+#include <csignal>
+#include <iostream>
+#include <pthread.h>
+
+namespace radnode::node {
+
+namespace po = boost::program_options;
+
+int runServeCommand(int argc, char** argv) {
+    po::options_description options("radnode serve [options]");
+    std::string configFile, stateDir, aet;
+    int port = 0;
+    double quiet = -1;
+    std::vector<std::string> destinations;
+    options.add_options()("help,h", "this help")
+        ("config", po::value(&configFile), "node configuration (YAML); default: the embedded defaults")
+        ("aet", po::value(&aet), "listening AE title")
+        ("port", po::value(&port), "listening TCP port")
+        ("state-dir", po::value(&stateDir), "state directory (database and file store)")
+        ("quiet-period", po::value(&quiet), "seconds without new instances before a study is assembled")
+        ("destination", po::value(&destinations)->composing(), "result destination AET@HOST:PORT (repeatable)");
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& error) {
+        std::cerr << "radnode serve: " << error.what() << "\n" << options;
+        return 2;
+    }
+    if (vm.count("help")) {
+        std::cout << options;
+        return 0;
+    }
+
+    config::NodeConfig config;
+    NodeOverrides overrides;
+    try {
+        config = configFile.empty() ? config::defaultConfig() : config::loadConfig(configFile);
+        if (!aet.empty()) overrides.aeTitle = aet;
+        if (vm.count("port")) overrides.port = port;
+        if (!stateDir.empty()) overrides.stateDirectory = stateDir;
+        if (quiet >= 0) overrides.quietPeriodSeconds = quiet;
+        overrides.destinations = destinations;
+        applyOverrides(config, overrides);
+        setLogThreshold(parseLogLevel(config.logLevel));
+    } catch (const std::exception& error) {
+        std::cerr << "radnode serve: " << error.what() << "\n";
+        return 2;
+    }
+
+    // Signals are taken synchronously by this thread; every thread the service starts
+    // inherits the blocked mask, so none of them is interrupted by SIGTERM.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    NodeService service(config);
+    try {
+        service.start();
+    } catch (const std::exception& error) {
+        logEvent(LogLevel::Error, "node.start_failed", {{"reason", error.what()}});
+        std::cerr << "radnode serve: " << error.what() << "\n";
+        return 1;
+    }
+    for (;;) {
+        int received = 0;
+        sigwait(&signals, &received);
+        if (received == SIGHUP) {
+            logEvent(LogLevel::Warning, "node.reload_unsupported",
+                     {{"detail", "configuration reload is not implemented yet; restart the service"}});
+            continue;
+        }
+        logEvent(LogLevel::Info, "node.stopping", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
+        break;
+    }
+    service.stop();
+    return 0;
+}
+
+} // namespace radnode::node

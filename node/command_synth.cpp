@@ -1,0 +1,68 @@
+// `radnode synth`: writes one synthetic breast study (ultrasound or tomosynthesis images and
+// their SEG) into a folder and prints the files written. Same options, same bytes.
+#include "dicom/synth.h"
+#include "node/commands.h"
+
+#include <boost/program_options.hpp>
+
+#include <iostream>
+#include <stdexcept>
+
+namespace radnode::node {
+
+namespace po = boost::program_options;
+
+int runSynthCommand(int argc, char** argv) {
+    dicom::SynthOptions options;
+    std::string modality;
+    std::string outDir;
+    bool node = false, noNode = false;
+    po::options_description described(
+        "radnode synth: write a synthetic breast study (images + DICOM SEG), reproducible from its seed\n\noptions");
+    described.add_options()
+        ("help,h", "show this help")
+        ("modality", po::value(&modality)->required(), "us (ultrasound: tumour image + axillary node image) or dbt (tomosynthesis)")
+        ("out", po::value(&outDir)->required(), "folder to write into (created if missing)")
+        ("seed", po::value(&options.seed)->default_value(options.seed), "seed: picks the patient and every random detail")
+        ("lesion-mm", po::value(&options.lesionDiameterMm)->default_value(options.lesionDiameterMm),
+         "nominal tumour diameter in mm (3..25)")
+        ("node", po::bool_switch(&node), "ultrasound: add the lymph node image and segment (default)")
+        ("no-node", po::bool_switch(&noNode), "ultrasound: tumour image only")
+        ("metastatic", po::bool_switch(&options.metastaticNode),
+         "ultrasound: the node looks metastatic (round, thick cortex, effaced hilum)")
+        ("view", po::value(&options.view)->default_value(options.view), "tomosynthesis view: CC or MLO")
+        ("laterality", po::value(&options.laterality)->default_value(options.laterality), "L or R");
+    try {
+        po::variables_map values;
+        po::store(po::command_line_parser(argc, argv).options(described).run(), values);
+        if (values.count("help")) {
+            std::cout << described << "\n";
+            return 0;
+        }
+        po::notify(values);
+        if (node && noNode) throw std::invalid_argument("--node and --no-node contradict each other");
+        options.includeLymphNode = !noNode;
+        options.modality = dicom::parseSynthModality(modality);
+        if (options.modality == dicom::SynthModality::Tomosynthesis && (node || options.metastaticNode)) {
+            throw std::invalid_argument("--node and --metastatic apply to ultrasound only");
+        }
+
+        const dicom::SynthStudy study = dicom::writeSyntheticStudy(options, outDir);
+        std::cout << "patient " << study.patientId << ", accession " << study.accessionNumber << ", study "
+                  << study.studyInstanceUid << "\n";
+        for (const auto& file : study.imageFiles) std::cout << file.string() << "\n";
+        for (const auto& file : study.segFiles) std::cout << file.string() << "\n";
+        return 0;
+    } catch (const po::error& error) {
+        std::cerr << "radnode synth: " << error.what() << " (see radnode synth --help)\n";
+        return 2;
+    } catch (const std::invalid_argument& error) {
+        std::cerr << "radnode synth: " << error.what() << "\n";
+        return 2;
+    } catch (const std::runtime_error& error) {  // a file could not be written
+        std::cerr << "radnode synth: " << error.what() << "\n";
+        return 1;
+    }
+}
+
+} // namespace radnode::node

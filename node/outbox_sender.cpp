@@ -1,0 +1,59 @@
+#include "node/outbox_sender.h"
+
+#include "dicom/store_scu.h"
+#include "node/log.h"
+
+#include <algorithm>
+
+namespace radnode::node {
+
+OutboxSender::OutboxSender(storage::NodeStore& store, std::vector<config::Destination> destinations,
+                           config::DeliveryConfig delivery, std::string callingAeTitle)
+    : store_(store), destinations_(std::move(destinations)), delivery_(delivery), callingAeTitle_(std::move(callingAeTitle)) {}
+
+std::int64_t OutboxSender::backoffMs(int attempts) const {
+    const std::int64_t initial = std::chrono::duration_cast<std::chrono::milliseconds>(delivery_.initialBackoff).count();
+    const std::int64_t maximum = std::chrono::duration_cast<std::chrono::milliseconds>(delivery_.maxBackoff).count();
+    std::int64_t wait = initial;
+    for (int i = 0; i < attempts && wait < maximum; ++i) wait *= 2;
+    return std::min(wait, maximum);
+}
+
+int OutboxSender::tick(std::int64_t nowMs) {
+    int delivered = 0;
+    for (const auto& delivery : store_.dueDeliveries(nowMs)) {
+        const auto destination = std::find_if(destinations_.begin(), destinations_.end(),
+                                               [&](const config::Destination& d) { return d.name == delivery.destination; });
+        if (destination == destinations_.end()) {
+            store_.markDeliveryFailed(delivery.id, "config", "destination '" + delivery.destination + "' is no longer configured");
+            continue;
+        }
+        dicom::StoreTarget target{destination->aeTitle, destination->host, destination->port,
+                                  destination->callingAeTitle.empty() ? callingAeTitle_ : destination->callingAeTitle, 30};
+        const auto outcome = dicom::sendFile(target, delivery.srPath);
+        const LogFields fields{{"delivery", std::to_string(delivery.id)},
+                               {"destination", delivery.destination},
+                               {"status", outcome.status},
+                               {"detail", outcome.detail}};
+        if (outcome.ok()) {
+            store_.markDelivered(delivery.id, outcome.status);
+            logEvent(LogLevel::Info, "delivery.succeeded", fields);
+            ++delivered;
+            continue;
+        }
+        const auto maxAgeMs = std::chrono::duration_cast<std::chrono::milliseconds>(delivery_.maxAge).count();
+        if (outcome.kind == dicom::SendOutcome::Kind::Permanent) {
+            store_.markDeliveryFailed(delivery.id, outcome.status, outcome.detail);
+            logEvent(LogLevel::Error, "delivery.failed", fields);
+        } else if (nowMs - delivery.createdAt >= maxAgeMs) {
+            store_.markDeliveryFailed(delivery.id, outcome.status, "gave up after the maximum age: " + outcome.detail);
+            logEvent(LogLevel::Error, "delivery.expired", fields);
+        } else {
+            store_.scheduleRetry(delivery.id, outcome.status, outcome.detail, nowMs + backoffMs(delivery.attempts));
+            logEvent(LogLevel::Warning, "delivery.retry", fields);
+        }
+    }
+    return delivered;
+}
+
+} // namespace radnode::node

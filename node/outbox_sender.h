@@ -1,0 +1,31 @@
+// Delivers results from the outbox to the configured destinations by C-STORE, retrying
+// transient failures with exponential backoff until they are too old, and recording
+// permanent failures with their status. A resend is the same file, so the same SOP Instance UID.
+#pragma once
+
+#include "config/node_config.h"
+#include "storage/node_store.h"
+
+#include <vector>
+
+namespace radnode::node {
+
+class OutboxSender {
+public:
+    OutboxSender(storage::NodeStore& store, std::vector<config::Destination> destinations,
+                 config::DeliveryConfig delivery, std::string callingAeTitle);
+
+    // Attempts every delivery that is due; returns how many succeeded.
+    int tick(std::int64_t nowMs);
+
+    // Backoff before attempt number `attempts + 1`.
+    std::int64_t backoffMs(int attempts) const;
+
+private:
+    storage::NodeStore& store_;
+    std::vector<config::Destination> destinations_;
+    config::DeliveryConfig delivery_;
+    std::string callingAeTitle_;
+};
+
+} // namespace radnode::node

@@ -1,0 +1,37 @@
+// The running node: the DICOM listener, the study assembler, the analysis workers and the
+// outbox sender, each on its own thread over one NodeStore. start() recovers from whatever
+// a crash left behind before it listens; stop() drains: no new associations, in-flight
+// ones and running jobs finish.
+#pragma once
+
+#include "config/node_config.h"
+#include "analysis/model.h"
+
+#include <memory>
+
+namespace radnode::storage {
+class NodeStore;
+}
+
+namespace radnode::node {
+
+class NodeService {
+public:
+    explicit NodeService(config::NodeConfig config);
+    ~NodeService();
+    NodeService(const NodeService&) = delete;
+    NodeService& operator=(const NodeService&) = delete;
+
+    // Throws when the state directory, the database, a model or the listening port fails.
+    void start();
+    void stop();
+
+    storage::NodeStore& store();
+    const config::NodeConfig& config() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace radnode::node

@@ -1,0 +1,407 @@
+// The TID 1500 result SR: valid for dciodvfy and dsrdump, and every number, code and reference
+// read back as written, for a 2D ultrasound study (planar groups, a model) and a DBT study
+// (volumetric groups, no model).
+#include "dicom/sr_reader.h"
+#include "dicom/sr_writer.h"
+#include "dicom/uid.h"
+#include "test_support.h"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+#include <set>
+#include <sstream>
+
+using namespace radnode::dicom;
+using radnode::test::runCommand;
+using radnode::test::TempDir;
+
+namespace {
+
+const char* const kSegClass = "1.2.840.10008.5.1.4.1.1.66.4";
+const char* const kUsClass = "1.2.840.10008.5.1.4.1.1.6.1";
+const char* const kDbtClass = "1.2.840.10008.5.1.4.1.1.13.1.3";
+
+// A spread of PyRadiomics names, the longest real ones among them, and values that need all
+// 17 significant digits to survive.
+std::vector<SrMeasurement> featureSet(int seed) {
+    const char* const names[] = {
+        "original_shape2D_MaximumDiameter", "original_shape2D_PixelSurface", "original_firstorder_Mean",
+        "original_firstorder_Skewness", "original_glcm_Contrast", "original_glcm_Idn",
+        "wavelet-HLH_glcm_Idn", "wavelet-LLL_firstorder_Energy", "lbp-3D-k_glszm_LargeAreaHighGrayLevelEmphasis",
+        "log-sigma-3-0-mm-3D_glszm_SmallAreaLowGrayLevelEmphasis",
+        "log-sigma-1-25-mm-3D_gldm_SmallDependenceHighGrayLevelEmphasis",
+        "gradient_ngtdm_Busyness", "exponential_glrlm_RunLengthNonUniformityNormalized"};
+    std::vector<SrMeasurement> set;
+    int k = 0;
+    for (const char* name : names) {
+        const double value = (seed + 1) * std::pow(-1.7, k) * 1.2345678901234567e-3 * std::exp(k);
+        const std::string feature = name;
+        const std::string unit = feature.find("MaximumDiameter") != std::string::npos ? "mm"
+                                 : feature.find("PixelSurface") != std::string::npos  ? "mm2"
+                                                                                      : "1";
+        set.push_back(SrMeasurement{feature, value, unit});
+        ++k;
+    }
+    return set;
+}
+
+SrPatientStudy patientStudy(const std::string& studyUid) {
+    return SrPatientStudy{"Doe^Jane", "RN-0042", "19700101", "F", studyUid, "20250301", "101500",
+                          "S42", "ACC-42", "Referrer^Rita", "US breast"};
+}
+
+SrInstanceRef instance(const std::string& sopClass, const std::string& seed, const std::string& seriesUid,
+                       const std::string& studyUid) {
+    return SrInstanceRef{sopClass, uidFromSeed(seed), seriesUid, studyUid};
+}
+
+// Tumour with a ring and tumour+ring, and a lymph node, on one left-breast ultrasound image.
+SrDocumentSpec ultrasoundSpec() {
+    const std::string study = uidFromSeed("sr-test/us/study");
+    const std::string usSeries = uidFromSeed("sr-test/us/series");
+    const std::string segSeries = uidFromSeed("sr-test/us/seg-series");
+    const SrInstanceRef image = instance(kUsClass, "sr-test/us/image", usSeries, study);
+    const SrInstanceRef axillaImage = instance(kUsClass, "sr-test/us/axilla-image", usSeries, study);
+    const SrInstanceRef seg = instance(kSegClass, "sr-test/us/seg", segSeries, study);
+
+    SrDocumentSpec spec;
+    spec.study = patientStudy(study);
+    spec.algorithmVersion = "0.1.0";
+    spec.parametersHash = "sha256:7f3a9c";
+    int seed = 0;
+    for (const char* roi : {"tumor", "ring-5mm", "tumor+5mm", "node"}) {
+        SrRoiGroup group;
+        group.roiName = roi;
+        group.laterality = "L";
+        const bool node = std::string(roi) == "node";
+        group.findingCode = node ? "lymph node" : "tumor";
+        group.trackingId = node ? "Node 1" : std::string("Tumor ") + roi;
+        group.trackingUid = uidFromSeed(std::string("sr-test/us/tracking/") + roi);
+        group.segmentation = seg;
+        group.segmentNumber = node ? 2 : 1;
+        group.segFrameNumbers = {node ? 2 : 1};
+        group.sources = {node ? axillaImage : image};
+        group.sourceSeriesUid = usSeries;
+        group.measurements = featureSet(seed++);
+        spec.groups.push_back(group);
+    }
+    SrModelResult model;
+    model.modelName = "hong-nomogram";
+    model.modelVersion = "2";
+    model.deviceUid = uidFromSeed("sr-test/model/hong-nomogram/2");
+    model.validationSummary = "AUC 0.92 (internal validation, n=168)";
+    model.radScore = 1.0123456789012345;
+    model.probabilityPercent = 73.25;
+    model.thresholdPercent = 50;
+    model.predictedClass = "N+";
+    model.summaryText = "Research use. Probability of axillary node metastasis 73 % (model hong-nomogram v2, "
+                        "threshold 50 %): N+ suspected";
+    model.inputsUsed = {"tumor:original_glcm_Idn", "clinical:ki67"};
+    model.inputsMissing = {"clinical:us_node_status"};
+    spec.models.push_back(model);
+    return spec;
+}
+
+// Tumour and ring on both views of a right-breast tomosynthesis study, no model.
+SrDocumentSpec tomosynthesisSpec() {
+    const std::string study = uidFromSeed("sr-test/dbt/study");
+    SrDocumentSpec spec;
+    spec.study = patientStudy(study);
+    spec.study.studyDescription = "DBT";
+    spec.algorithmVersion = "0.1.0";
+    spec.parametersHash = "sha256:0b12";
+    int seed = 10;
+    for (const char* view : {"CC", "MLO"}) {
+        const std::string series = uidFromSeed(std::string("sr-test/dbt/series/") + view);
+        const SrInstanceRef volume = instance(kDbtClass, std::string("sr-test/dbt/volume/") + view, series, study);
+        const SrInstanceRef seg =
+            instance(kSegClass, std::string("sr-test/dbt/seg/") + view, uidFromSeed("sr-test/dbt/seg-series"), study);
+        for (const char* roi : {"tumor", "ring-3mm"}) {
+            SrRoiGroup group;
+            group.roiName = roi;
+            group.view = view;
+            group.laterality = "R";
+            group.findingCode = "108369006";
+            group.trackingId = std::string("Lesion A ") + roi;
+            group.trackingUid = uidFromSeed(std::string("sr-test/dbt/tracking/") + view + roi);
+            group.segmentation = seg;
+            group.volumetric = true;
+            group.sources = {volume};
+            group.sourceSeriesUid = series;
+            group.measurements = featureSet(seed++);
+            spec.groups.push_back(group);
+        }
+    }
+    return spec;
+}
+
+int errorLines(const std::string& output) {
+    int count = 0;
+    std::istringstream lines(output);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("Error", 0) == 0) ++count;
+    }
+    return count;
+}
+
+void requireValidFile(const std::filesystem::path& file) {
+    REQUIRE(radnode::test::haveProgram("dciodvfy"));
+    REQUIRE(radnode::test::haveProgram("dsrdump"));
+    const auto validation = runCommand("dciodvfy '" + file.string() + "' 2>&1");
+    INFO(validation.output);
+    CHECK(errorLines(validation.output) == 0);
+    CHECK(validation.output.find("Comprehensive3DSR") != std::string::npos);
+    const auto dump = runCommand("dsrdump '" + file.string() + "' 2>&1");
+    INFO(dump.output);
+    CHECK(dump.exitCode == 0);
+    CHECK(dump.output.find("Imaging Measurement Report") != std::string::npos);
+}
+
+// Every group written comes back with the same identity and the same doubles, bit for bit.
+void checkGroupsReadBack(const SrDocumentSpec& spec, const SrDocumentContent& content) {
+    REQUIRE(content.groups.size() == spec.groups.size());
+    for (const auto& written : spec.groups) {
+        CAPTURE(written.roiName);
+        CAPTURE(written.view);
+        const SrRoiGroup* read = findGroup(content, written.roiName, written.view);
+        REQUIRE(read != nullptr);
+        CHECK(read->volumetric == written.volumetric);
+        CHECK(read->laterality == written.laterality);
+        CHECK(read->trackingId == written.trackingId);
+        CHECK(read->trackingUid == written.trackingUid);
+        CHECK(read->segmentation.sopInstanceUid == written.segmentation.sopInstanceUid);
+        CHECK(read->segmentation.seriesInstanceUid == written.segmentation.seriesInstanceUid);
+        // A planar group cites SEG frames, which imply the segment (a reference names frames or segments).
+        CHECK(read->segmentNumber == (written.volumetric ? written.segmentNumber : 0));
+        CHECK(read->segFrameNumbers == (written.volumetric ? std::vector<int>{} : written.segFrameNumbers));
+        CHECK(read->sourceSeriesUid == written.sourceSeriesUid);
+        REQUIRE(read->measurements.size() == written.measurements.size());
+        for (const auto& measurement : written.measurements) {
+            CAPTURE(measurement.featureName);
+            const auto value = featureValue(*read, measurement.featureName);
+            REQUIRE(value.has_value());
+            CHECK(*value == measurement.value);
+        }
+        CHECK(read->measurements.front().ucumUnit == written.measurements.front().ucumUnit);
+        CHECK(read->measurements[1].ucumUnit == "mm2");
+        CHECK(read->measurements[2].ucumUnit == "1");
+    }
+}
+
+void checkEvidence(const SrDocumentSpec& spec, const SrDocumentContent& content) {
+    std::set<std::string> expected, listed;
+    for (const auto& group : spec.groups) {
+        expected.insert(group.segmentation.sopInstanceUid);
+        for (const auto& source : group.sources) expected.insert(source.sopInstanceUid);
+    }
+    for (const auto& ref : content.evidence) {
+        listed.insert(ref.sopInstanceUid);
+        CHECK(ref.studyInstanceUid == spec.study.studyInstanceUid);
+        CHECK_FALSE(ref.seriesInstanceUid.empty());
+    }
+    CHECK(listed == expected);
+}
+
+} // namespace
+
+TEST_CASE("SR: 2D ultrasound report with rings, a node and a model validates and reads back") {
+    TempDir dir;
+    SrDocumentSpec spec = ultrasoundSpec();
+    spec.sopInstanceUid = uidFromSeed("sr-test/us/sr");
+    spec.seriesInstanceUid = uidFromSeed("sr-test/us/sr-series");
+    const auto file = dir / "us.dcm";
+    const WrittenSr written = writeSr(spec, file);
+    CHECK(written.sopInstanceUid == spec.sopInstanceUid);
+    CHECK(written.seriesInstanceUid == spec.seriesInstanceUid);
+    CHECK(std::filesystem::exists(file));
+    CHECK_FALSE(std::filesystem::exists(file.string() + ".partial"));
+    requireValidFile(file);
+
+    const SrDocumentContent content = readSr(file);
+    CHECK(content.sopInstanceUid == spec.sopInstanceUid);
+    CHECK(content.studyInstanceUid == spec.study.studyInstanceUid);
+    CHECK(content.accessionNumber == "ACC-42");
+    CHECK(content.patientId == "RN-0042");
+    CHECK(content.completionFlag == "COMPLETE");
+    CHECK(content.verificationFlag == "UNVERIFIED");
+    CHECK(content.algorithmName == "radnode");
+    CHECK(content.algorithmVersion == "0.1.0");
+    CHECK(content.parametersHash == "sha256:7f3a9c");
+    CHECK_FALSE(content.predecessor.has_value());
+    checkGroupsReadBack(spec, content);
+    checkEvidence(spec, content);
+    CHECK(findGroup(content, "node", "")->findingCode == "lymph node");
+    CHECK(findGroup(content, "ring-5mm", "")->findingCode == "tumor");
+
+    REQUIRE(content.models.size() == 1);
+    const SrModelResult& written0 = spec.models.front();
+    const SrModelResult& model = content.models.front();
+    CHECK(model.modelName == written0.modelName);
+    CHECK(model.modelVersion == written0.modelVersion);
+    CHECK(model.deviceUid == written0.deviceUid);
+    CHECK(model.radScore == written0.radScore);
+    CHECK(model.probabilityPercent == written0.probabilityPercent);
+    CHECK(model.thresholdPercent == written0.thresholdPercent);
+    CHECK(model.predictedClass == "N+");
+    CHECK(model.summaryText == written0.summaryText);
+    CHECK(model.inputsUsed == written0.inputsUsed);
+    CHECK(model.inputsMissing == written0.inputsMissing);
+    CHECK(model.validationSummary == written0.validationSummary);
+    CHECK_FALSE(model.unstable);
+
+    // What a PACS user sees: the device observer, the private scheme declared, the equipment.
+    const auto dump = runCommand("dsrdump '" + file.string() + "' 2>&1; dcmdump '" + file.string() + "' 2>&1");
+    CHECK(dump.output.find("Device Observer UID") != std::string::npos);
+    CHECK(dump.output.find("Referenced Segmentation Frame") != std::string::npos);
+    CHECK(dump.output.find("Ultrasonography of breast") != std::string::npos);
+    CHECK(dump.output.find("(0008,0102) SH [99RADNODE]") != std::string::npos);
+    CHECK(dump.output.find("CodingSchemeIdentificationSequence") != std::string::npos);
+    CHECK(dump.output.find("[109102]") != std::string::npos);
+    CHECK(dump.output.find(written0.deviceUid) != std::string::npos);
+}
+
+TEST_CASE("SR: DBT report with volumetric groups per view and no model validates and reads back") {
+    TempDir dir;
+    const SrDocumentSpec spec = tomosynthesisSpec();
+    const auto file = dir / "dbt.dcm";
+    const WrittenSr written = writeSr(spec, file);
+    CHECK_FALSE(written.sopInstanceUid.empty());
+    CHECK_FALSE(written.seriesInstanceUid.empty());
+    requireValidFile(file);
+
+    const SrDocumentContent content = readSr(file);
+    CHECK(content.sopInstanceUid == written.sopInstanceUid);
+    CHECK(content.models.empty());
+    checkGroupsReadBack(spec, content);
+    checkEvidence(spec, content);
+    for (const auto& group : content.groups) {
+        CHECK(group.volumetric);
+        CHECK(group.findingCode == "tumor");
+    }
+    const auto dump = runCommand("dsrdump '" + file.string() + "' 2>&1");
+    CHECK(dump.output.find("Referenced Segment\"") != std::string::npos);
+    CHECK(dump.output.find("Digital tomosynthesis of breast") != std::string::npos);
+    CHECK(dump.output.find("cranio-caudal") != std::string::npos);
+}
+
+TEST_CASE("SR: a later result references the earlier SR as its predecessor") {
+    TempDir dir;
+    SrDocumentSpec first = ultrasoundSpec();
+    const WrittenSr earlier = writeSr(first, dir / "first.dcm");
+
+    SrDocumentSpec second = ultrasoundSpec();
+    second.study.patientName = "Müller^Anna"; // not ASCII: the SR declares UTF-8
+    second.predecessor = SrInstanceRef{"1.2.840.10008.5.1.4.1.1.88.34", earlier.sopInstanceUid,
+                                       earlier.seriesInstanceUid, ""};
+    const WrittenSr later = writeSr(second, dir / "second.dcm");
+    CHECK(later.sopInstanceUid != earlier.sopInstanceUid);
+    requireValidFile(dir / "second.dcm");
+
+    const SrDocumentContent content = readSr(dir / "second.dcm");
+    REQUIRE(content.predecessor.has_value());
+    CHECK(content.predecessor->sopInstanceUid == earlier.sopInstanceUid);
+    CHECK(content.predecessor->seriesInstanceUid == earlier.seriesInstanceUid);
+    CHECK(content.predecessor->studyInstanceUid == first.study.studyInstanceUid);
+    CHECK(content.predecessor->sopClassUid == "1.2.840.10008.5.1.4.1.1.88.34");
+    CHECK(content.patientName == "Müller^Anna");
+    CHECK_FALSE(readSr(dir / "first.dcm").predecessor.has_value());
+}
+
+TEST_CASE("SR: feature concept codes are short, stable and keep long names readable") {
+    const SrCode mean = featureConcept("original_firstorder_Mean");
+    CHECK(mean.scheme == "99RADNODE");
+    CHECK(mean.value.size() == 16);
+    CHECK(mean.value == featureConcept("original_firstorder_Mean").value);
+    // Pinned: the code must not change between releases, or old reports stop matching.
+    CHECK(mean.value == "F9FE45F37385CA9A");
+    CHECK(mean.meaning == "original_firstorder_Mean");
+    CHECK(featureConcept("original_firstorder_Median").value != mean.value);
+
+    const std::string longest = "log-sigma-3-0-mm-3D_glszm_SmallAreaLowGrayLevelEmphasis";
+    CHECK(featureConcept(longest).meaning == longest);
+    const std::string sixtyFour = "log-sigma-10-125-mm-3D_gldm_SmallDependenceHighGrayLevelEmphasis";
+    REQUIRE(sixtyFour.size() == 64);
+    CHECK(featureConcept(sixtyFour).meaning == sixtyFour);
+
+    const std::string tooLong = "log-sigma-10-1250-mm-3D_gldm_SmallDependenceHighGrayLevelEmphasis";
+    REQUIRE(tooLong.size() == 65);
+    const SrCode shortened = featureConcept(tooLong);
+    CHECK(shortened.meaning.size() <= 64);
+    CHECK(shortened.meaning == "log-sigma-10-1250-mm-3D_gldm_SmallDependenceHighGLEmphasis");
+
+    // The full name survives the round trip through Equivalent Meaning of Concept Name.
+    TempDir dir;
+    SrDocumentSpec spec = ultrasoundSpec();
+    spec.groups.resize(1);
+    spec.models.clear();
+    spec.groups[0].measurements.push_back(SrMeasurement{tooLong, 0.25, "1"});
+    spec.groups[0].volumetric = true; // through DCMTK's TID 1419 as well as the planar path below
+    spec.groups.push_back(ultrasoundSpec().groups[1]);
+    spec.groups[1].measurements.push_back(SrMeasurement{tooLong, 0.5, "1"});
+    writeSr(spec, dir / "long.dcm");
+    const SrDocumentContent content = readSr(dir / "long.dcm");
+    CHECK(featureValue(*findGroup(content, "tumor", ""), tooLong) == 0.25);
+    CHECK(featureValue(*findGroup(content, "ring-5mm", ""), tooLong) == 0.5);
+}
+
+TEST_CASE("SR: NaN and infinite values travel as qualified NUM items") {
+    TempDir dir;
+    SrDocumentSpec spec = ultrasoundSpec();
+    spec.groups.resize(1);
+    spec.models.clear(); // one planar group alone is a report too
+    auto& measurements = spec.groups[0].measurements;
+    measurements.push_back(SrMeasurement{"original_glcm_Correlation", std::numeric_limits<double>::quiet_NaN(), "1"});
+    measurements.push_back(SrMeasurement{"original_glcm_MCC", std::numeric_limits<double>::infinity(), "1"});
+    measurements.push_back(SrMeasurement{"original_glcm_Imc1", -std::numeric_limits<double>::infinity(), "1"});
+    writeSr(spec, dir / "nan.dcm");
+    requireValidFile(dir / "nan.dcm");
+    const SrDocumentContent content = readSr(dir / "nan.dcm");
+    const SrRoiGroup& group = content.groups.at(0);
+    CHECK(std::isnan(*featureValue(group, "original_glcm_Correlation")));
+    CHECK(*featureValue(group, "original_glcm_MCC") == std::numeric_limits<double>::infinity());
+    CHECK(*featureValue(group, "original_glcm_Imc1") == -std::numeric_limits<double>::infinity());
+}
+
+TEST_CASE("SR: an unscored model keeps its threshold and reasons; a bad spec leaves no file") {
+    TempDir dir;
+    SrDocumentSpec spec = ultrasoundSpec();
+    SrModelResult& model = spec.models.front();
+    model.radScore.reset();
+    model.probabilityPercent.reset();
+    model.predictedClass.clear();
+    model.unstable = true;
+    model.summaryText = "Research use. Model hong-nomogram v2 not scored: clinical:ki67 missing";
+    writeSr(spec, dir / "unscored.dcm");
+    requireValidFile(dir / "unscored.dcm");
+    const SrModelResult read = readSr(dir / "unscored.dcm").models.at(0);
+    CHECK_FALSE(read.radScore.has_value());
+    CHECK_FALSE(read.probabilityPercent.has_value());
+    CHECK(read.thresholdPercent == 50);
+    CHECK(read.predictedClass.empty());
+    CHECK(read.unstable);
+    CHECK(read.summaryText == model.summaryText);
+
+    SrDocumentSpec clash = ultrasoundSpec();
+    clash.groups[1].trackingUid = clash.groups[0].trackingUid;
+    CHECK_THROWS_AS(writeSr(clash, dir / "clash.dcm"), SrError);
+    SrDocumentSpec twice = ultrasoundSpec();
+    twice.groups[0].measurements.push_back(twice.groups[0].measurements.front());
+    CHECK_THROWS_WITH_AS(writeSr(twice, dir / "clash.dcm"), doctest::Contains("the same name twice"), SrError);
+    SrDocumentSpec badView = tomosynthesisSpec();
+    badView.groups[0].view = "a view name longer than sixteen";
+    CHECK_THROWS_AS(writeSr(badView, dir / "clash.dcm"), SrError);
+    CHECK_FALSE(std::filesystem::exists(dir / "clash.dcm"));
+    CHECK_FALSE(std::filesystem::exists(dir / "clash.dcm.partial"));
+}
+
+TEST_CASE("SR: patient and study attributes come from a source image") {
+    const SrPatientStudy study = readPatientStudy(std::string(RADNODE_TEST_DATA_DIR) + "/dicom/us/US1_UNCR.dcm");
+    CHECK(study.patientName == "CompressedSamples^US1");
+    CHECK(study.patientId == "13US1");
+    CHECK(study.patientSex == "M");
+    CHECK(study.studyInstanceUid == "1.3.6.1.4.1.5962.1.2.13.20040826185059.5457");
+    CHECK(study.accessionNumber.empty());
+    CHECK_THROWS_AS(readPatientStudy(std::string(RADNODE_TEST_DATA_DIR) + "/no-such-file.dcm"), SrError);
+}
