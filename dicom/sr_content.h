@@ -48,9 +48,9 @@ struct SrRoiGroup {
     std::string findingCode;
     std::string trackingId, trackingUid; // unique per group within one SR
     SrInstanceRef segmentation;
-    int segmentNumber = 1;            // cited by volumetric groups; read back as 0 for planar ones
-    std::vector<int> segFrameNumbers; // 2D: the SEG frame(s) holding this ROI (1-based)
-    bool volumetric = false;          // TID 1411 instead of TID 1410
+    int segmentNumber = 1;              // cited by volumetric groups; read back as 0 for planar ones
+    std::vector<int> segFrameNumbers;   // 2D: the SEG frame(s) holding this ROI (1-based)
+    bool volumetric = false;            // TID 1411 instead of TID 1410
     std::vector<SrInstanceRef> sources; // images the SEG was drawn on (Image Library, evidence)
     std::string sourceSeriesUid;
     std::vector<SrMeasurement> measurements;
@@ -65,8 +65,8 @@ struct SrModelResult {
     std::optional<double> radScore;           // UCUM "1"
     std::optional<double> probabilityPercent; // UCUM "%"
     double thresholdPercent = 50.0;           // UCUM "%"
-    std::string predictedClass; // "N0", "N+", "low burden", "high burden" (<= 16 characters)
-    std::string summaryText;    // plain language, says "Research use"
+    std::string predictedClass;               // "N0", "N+", "low burden", "high burden" (<= 16 characters)
+    std::string summaryText;                  // plain language, says "Research use"
     std::vector<std::string> inputsUsed, inputsMissing;
     bool unstable = false;
 };
@@ -87,6 +87,9 @@ struct SrDocumentSpec {
     std::optional<SrInstanceRef> predecessor; // an earlier SR for the same study
     std::vector<SrInstanceRef> evidence;      // listed beside the groups' sources and SEGs
     std::string contentDate, contentTime;     // DICOM DA/TM; empty: now
+    // Enhanced SR (1.2.840.10008.5.1.4.1.1.88.22) instead of Comprehensive 3D SR, for a PACS
+    // that refuses the latter; the content is the same.
+    bool enhancedSr = false;
 };
 
 // A result SR as read back from a file.

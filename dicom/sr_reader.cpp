@@ -84,7 +84,8 @@ std::string featureNameAt(DSRDocumentTree& tree) {
     if (tree.gotoChild() != 0) {
         do {
             const DSRContentItem& child = tree.getCurrentContentItem();
-            if (is(child.getConceptName(), CODE_DCM_EquivalentMeaningOfConceptName)) name = text(child.getStringValue());
+            if (is(child.getConceptName(), CODE_DCM_EquivalentMeaningOfConceptName))
+                name = text(child.getStringValue());
         } while (tree.gotoNext() != 0);
         tree.gotoParent();
     }
@@ -125,7 +126,8 @@ ParsedGroup parseGroup(DSRDocumentTree& tree) {
             if (tree.gotoChild() != 0) {
                 do {
                     const DSRContentItem& child = tree.getCurrentContentItem();
-                    if (is(child.getConceptName(), CODE_SCT_Laterality)) roi.laterality = lateralityLetter(child.getCodeValue());
+                    if (is(child.getConceptName(), CODE_SCT_Laterality))
+                        roi.laterality = lateralityLetter(child.getCodeValue());
                 } while (tree.gotoNext() != 0);
                 tree.gotoParent();
             }

@@ -5,26 +5,31 @@
 
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
-#include <dcmtk/dcmdata/dcsequen.h>
 #include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmdata/dcvrda.h>
+#include <dcmtk/dcmdata/dcvrtm.h>
 #include <dcmtk/dcmsr/cmr/init.h>
 #include <dcmtk/dcmsr/cmr/tid1500.h>
 #include <dcmtk/dcmsr/codes/dcm.h>
 #include <dcmtk/dcmsr/codes/sct.h>
 #include <dcmtk/dcmsr/dsrdoc.h>
-#include <dcmtk/ofstd/ofdatime.h>
 
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
+#include <string>
+#include <vector>
 
 namespace radnode::dicom {
 
 namespace {
 
+using DSR = DSRTypes;
 using MeasurementValue = CMR_TID1411_in_TID1500::MeasurementValue;
 
 void require(const OFCondition& status, const std::string& what) {
@@ -61,9 +66,8 @@ std::string decimalString(double value) {
 
 DSRCodedEntryValue ucumUnit(const std::string& unit) {
     static const std::map<std::string, std::string> meanings{
-        {"1", "no units"},           {"mm", "millimeter"},   {"mm2", "square millimeter"},
-        {"mm3", "cubic millimeter"}, {"/mm", "per millimeter"}, {"%", "percent"},
-        {"{pixels}", "pixels"},      {"{pixels}2", "square pixels"}};
+        {"1", "no units"},         {"mm", "millimeter"}, {"mm2", "square millimeter"}, {"mm3", "cubic millimeter"},
+        {"/mm", "per millimeter"}, {"%", "percent"},     {"{pixels}", "pixels"},       {"{pixels}2", "square pixels"}};
     const auto known = meanings.find(unit);
     return DSRCodedEntryValue(unit, "UCUM", known == meanings.end() ? unit : known->second);
 }
@@ -72,7 +76,8 @@ DSRCodedEntryValue ucumUnit(const std::string& unit) {
 std::optional<CID42_NumericValueQualifier::EnumType> qualifierFor(double value) {
     if (std::isnan(value)) return CID42_NumericValueQualifier::NotANumber;
     if (std::isinf(value))
-        return value > 0 ? CID42_NumericValueQualifier::PositiveInfinity : CID42_NumericValueQualifier::NegativeInfinity;
+        return value > 0 ? CID42_NumericValueQualifier::PositiveInfinity
+                         : CID42_NumericValueQualifier::NegativeInfinity;
     return std::nullopt;
 }
 
@@ -107,7 +112,7 @@ RoleCodes roleCodes(const std::string& findingCode, const std::string& groupName
     if (findingCode == "lymph node" || findingCode == "node" || findingCode == "59441001")
         return {sctCode("59441001", "Lymph node"), sctCode("91470000", "Axilla")};
     if (findingCode.empty() || findingCode == "other") return {};
-    throw SrError("SR: group " + groupName + ": unknown finding '" + findingCode +
+    throw SrError("SR: " + groupName + ": unknown finding '" + findingCode +
                   "' (expected tumor, mass, lymph node, other)");
 }
 
@@ -115,7 +120,7 @@ std::optional<DSRCodedEntryValue> lateralityCode(const std::string& laterality, 
     if (laterality.empty()) return std::nullopt;
     DSRCodedEntryValue code = CID244e_Laterality::mapImageLaterality(laterality);
     if (!code.isComplete()) {
-        throw SrError("SR: group " + groupName + ": laterality '" + laterality + "' is not one of L, R, B, U");
+        throw SrError("SR: " + groupName + ": laterality '" + laterality + "' is not one of L, R, B, U");
     }
     return code;
 }
@@ -127,7 +132,7 @@ DSRCodedEntryValue viewCode(const std::string& view, const std::string& groupNam
     if (view == "ML") return sctCode("399260004", "medio-lateral");
     if (view == "LM") return sctCode("399352003", "latero-medial");
     if (view.size() > 16 || view.find('\\') != std::string::npos) {
-        throw SrError("SR: group " + groupName + ": view name '" + view + "' does not fit a code value (16 characters)");
+        throw SrError("SR: " + groupName + ": view name '" + view + "' does not fit a code value (16 characters)");
     }
     return DSRCodedEntryValue(view, kRadnodeCodingScheme, view + " view");
 }
@@ -140,7 +145,8 @@ DSRCodedEntryValue predictedClassCode(const std::string& label, const std::strin
         {"low burden", "Low axillary nodal burden (1-2 metastatic nodes)"},
         {"high burden", "High axillary nodal burden (3 or more metastatic nodes)"}};
     if (label.size() > 16 || label.find('\\') != std::string::npos) {
-        throw SrError("SR: model " + modelName + ": class label '" + label + "' does not fit a code value (16 characters)");
+        throw SrError("SR: model " + modelName + ": class label '" + label +
+                      "' does not fit a code value (16 characters)");
     }
     const auto known = meanings.find(label);
     return DSRCodedEntryValue(label, kRadnodeCodingScheme, known == meanings.end() ? label : known->second);
@@ -165,7 +171,8 @@ std::string modalityOf(const std::string& sopClassUid) {
 }
 
 DSRCodedEntryValue procedureFor(const std::string& sopClassUid) {
-    if (sopClassUid == UID_BreastTomosynthesisImageStorage) return sctCode("450566007", "Digital tomosynthesis of breast");
+    if (sopClassUid == UID_BreastTomosynthesisImageStorage)
+        return sctCode("450566007", "Digital tomosynthesis of breast");
     const std::string modality = modalityOf(sopClassUid);
     if (modality == "US") return sctCode("47079000", "Ultrasonography of breast");
     if (modality == "MG" || modality == "DX") return sctCode("71651007", "Mammography");
@@ -186,8 +193,8 @@ std::uint64_t fnv1a64(const std::string& text) {
 // Shortens the long words of PyRadiomics names until the meaning fits LO (64 characters).
 std::string abbreviatedMeaning(std::string name) {
     static const std::pair<const char*, const char*> shorter[] = {
-        {"GrayLevel", "GL"}, {"Emphasis", "Emph"}, {"Dependence", "Dep"}, {"Variance", "Var"},
-        {"Nonuniformity", "NU"}, {"Normalized", "Norm"}, {"log-sigma-", "LoG-"}, {"-mm-3D", "mm"}};
+        {"GrayLevel", "GL"},     {"Emphasis", "Emph"},   {"Dependence", "Dep"},  {"Variance", "Var"},
+        {"NonUniformity", "NU"}, {"Normalized", "Norm"}, {"log-sigma-", "LoG-"}, {"-mm-3D", "mm"}};
     for (const auto& [longForm, shortForm] : shorter) {
         if (name.size() <= 64) break;
         for (auto at = name.find(longForm); at != std::string::npos; at = name.find(longForm, at)) {
@@ -207,7 +214,7 @@ struct Algorithm {
     std::string name, version, parameters;
 };
 
-void addAfter(DSRDocumentSubTree& tree, DSRTypes::E_RelationshipType relation, DSRTypes::E_ValueType type,
+void addAfter(DSRDocumentSubTree& tree, DSR::E_RelationshipType relation, DSR::E_ValueType type,
               const DSRCodedEntryValue& concept, const std::string& what) {
     require(tree.addContentItem(relation, type, concept), "cannot add " + what);
 }
@@ -215,11 +222,11 @@ void addAfter(DSRDocumentSubTree& tree, DSRTypes::E_RelationshipType relation, D
 void addGroupQualifiers(DSRDocumentSubTree& tree, const std::string& roiName, const std::string& view,
                         const Algorithm& algorithm, const std::string& groupName) {
     if (!roiName.empty()) {
-        addAfter(tree, DSRTypes::RT_hasConceptMod, DSRTypes::VT_Text, privateCode(srcode::kRoiName), "ROI name of " + groupName);
+        addAfter(tree, DSR::RT_hasConceptMod, DSR::VT_Text, privateCode(srcode::kRoiName), "ROI name of " + groupName);
         require(tree.getCurrentContentItem().setStringValue(roiName), "ROI name of " + groupName);
     }
     if (!view.empty()) {
-        addAfter(tree, DSRTypes::RT_hasConceptMod, DSRTypes::VT_Code, CODE_DCM_ImageView, "view of " + groupName);
+        addAfter(tree, DSR::RT_hasConceptMod, DSR::VT_Code, CODE_DCM_ImageView, "view of " + groupName);
         require(tree.getCurrentContentItem().setCodeValue(viewCode(view, groupName)), "view of " + groupName);
     }
     const std::pair<DSRCodedEntryValue, std::string> identification[] = {
@@ -228,7 +235,7 @@ void addGroupQualifiers(DSRDocumentSubTree& tree, const std::string& roiName, co
         {CODE_DCM_AlgorithmParameters, algorithm.parameters}};
     for (const auto& [concept, value] : identification) {
         if (value.empty()) continue;
-        addAfter(tree, DSRTypes::RT_hasConceptMod, DSRTypes::VT_Text, concept, "algorithm identification of " + groupName);
+        addAfter(tree, DSR::RT_hasConceptMod, DSR::VT_Text, concept, "algorithm identification of " + groupName);
         require(tree.getCurrentContentItem().setStringValue(value),
                 "algorithm identification '" + value + "' of " + groupName);
     }
@@ -240,36 +247,39 @@ std::string groupLabel(const SrRoiGroup& group) {
 
 // TID 1410 is not among DCMTK 3.6.7's cmr templates: one planar group, built as a subtree
 // whose root is the Measurement Group container.
-DSRDocumentSubTree* planarGroup(const SrRoiGroup& group, const Algorithm& algorithm) {
+std::unique_ptr<DSRDocumentSubTree> planarGroup(const SrRoiGroup& group, const Algorithm& algorithm) {
     const std::string name = "group " + groupLabel(group);
     auto tree = std::make_unique<DSRDocumentSubTree>();
-    require(tree->addContentItem(DSRTypes::RT_contains, DSRTypes::VT_Container, CODE_DCM_MeasurementGroup), name);
-    require(tree->getCurrentContentItem().setContinuityOfContent(DSRTypes::COC_Separate), name);
-    require(tree->addChildContentItem(DSRTypes::RT_hasObsContext, DSRTypes::VT_Text, CODE_DCM_TrackingIdentifier), name);
+    require(tree->addContentItem(DSR::RT_contains, DSR::VT_Container, CODE_DCM_MeasurementGroup), name);
+    require(tree->getCurrentContentItem().setContinuityOfContent(DSR::COC_Separate), name);
+    require(tree->addChildContentItem(DSR::RT_hasObsContext, DSR::VT_Text, CODE_DCM_TrackingIdentifier), name);
     require(tree->getCurrentContentItem().setStringValue(group.trackingId), name + " tracking identifier");
-    addAfter(*tree, DSRTypes::RT_hasObsContext, DSRTypes::VT_UIDRef, CODE_DCM_TrackingUniqueIdentifier, name + " tracking UID");
+    addAfter(*tree, DSR::RT_hasObsContext, DSR::VT_UIDRef, CODE_DCM_TrackingUniqueIdentifier, name + " tracking UID");
     require(tree->getCurrentContentItem().setStringValue(group.trackingUid), name + " tracking UID");
     const RoleCodes role = roleCodes(group.findingCode, name);
     if (role.finding) {
-        addAfter(*tree, DSRTypes::RT_contains, DSRTypes::VT_Code, CODE_DCM_Finding, name + " finding");
+        addAfter(*tree, DSR::RT_contains, DSR::VT_Code, CODE_DCM_Finding, name + " finding");
         require(tree->getCurrentContentItem().setCodeValue(*role.finding), name + " finding");
     }
     DSRImageReferenceValue segment(group.segmentation.sopClassUid, group.segmentation.sopInstanceUid);
     // Frames only: the Image SOP Instance Reference Macro names frames or segments, not both,
     // and a SEG frame belongs to one segment.
     for (int frame : group.segFrameNumbers) segment.getFrameList().addItem(frame);
-    addAfter(*tree, DSRTypes::RT_contains, DSRTypes::VT_Image, CODE_DCM_ReferencedSegmentationFrame, name + " segmentation frame");
+    addAfter(*tree, DSR::RT_contains, DSR::VT_Image, CODE_DCM_ReferencedSegmentationFrame,
+             name + " segmentation frame");
     require(tree->getCurrentContentItem().setImageReference(segment),
             name + " segmentation " + group.segmentation.sopInstanceUid);
     if (!group.sourceSeriesUid.empty()) {
-        addAfter(*tree, DSRTypes::RT_contains, DSRTypes::VT_UIDRef, CODE_DCM_SourceSeriesForSegmentation, name + " source series");
+        addAfter(*tree, DSR::RT_contains, DSR::VT_UIDRef, CODE_DCM_SourceSeriesForSegmentation,
+                 name + " source series");
         require(tree->getCurrentContentItem().setStringValue(group.sourceSeriesUid), name + " source series");
     }
     if (role.site) {
-        addAfter(*tree, DSRTypes::RT_hasConceptMod, DSRTypes::VT_Code, CODE_SCT_FindingSite, name + " finding site");
+        addAfter(*tree, DSR::RT_hasConceptMod, DSR::VT_Code, CODE_SCT_FindingSite, name + " finding site");
         require(tree->getCurrentContentItem().setCodeValue(*role.site), name + " finding site");
         if (const auto laterality = lateralityCode(group.laterality, name)) {
-            require(tree->addChildContentItem(DSRTypes::RT_hasConceptMod, DSRTypes::VT_Code, CODE_SCT_Laterality), name + " laterality");
+            require(tree->addChildContentItem(DSR::RT_hasConceptMod, DSR::VT_Code, CODE_SCT_Laterality),
+                    name + " laterality");
             require(tree->getCurrentContentItem().setCodeValue(*laterality), name + " laterality");
             tree->gotoParent();
         }
@@ -278,16 +288,19 @@ DSRDocumentSubTree* planarGroup(const SrRoiGroup& group, const Algorithm& algori
     for (const auto& measurement : group.measurements) {
         const std::string what = name + " feature " + measurement.featureName;
         const SrCode concept = featureConcept(measurement.featureName);
-        addAfter(*tree, DSRTypes::RT_contains, DSRTypes::VT_Num, DSRCodedEntryValue(concept.value, concept.scheme, concept.meaning), what);
+        addAfter(*tree, DSR::RT_contains, DSR::VT_Num,
+                 DSRCodedEntryValue(concept.value, concept.scheme, concept.meaning), what);
         require(tree->getCurrentContentItem().setNumericValue(numericValue(measurement.value, measurement.ucumUnit)),
                 what);
         if (concept.meaning != measurement.featureName) {
-            require(tree->addChildContentItem(DSRTypes::RT_hasConceptMod, DSRTypes::VT_Text, CODE_DCM_EquivalentMeaningOfConceptName), what);
+            require(
+                tree->addChildContentItem(DSR::RT_hasConceptMod, DSR::VT_Text, CODE_DCM_EquivalentMeaningOfConceptName),
+                what);
             require(tree->getCurrentContentItem().setStringValue(measurement.featureName), what);
             tree->gotoParent();
         }
     }
-    return tree.release();
+    return tree;
 }
 
 // TID 1411 through DCMTK's template class; radnode's qualifiers follow after expansion.
@@ -306,8 +319,8 @@ void addVolumetricGroup(TID1500_MeasurementReport& report, const SrRoiGroup& gro
     require(measurements.setSourceSeriesForSegmentation(group.sourceSeriesUid), name + " source series");
     if (role.site) {
         const auto laterality = lateralityCode(group.laterality, name);
-        require(measurements.addFindingSite(*role.site, laterality ? CID244e_Laterality(*laterality)
-                                                                    : CID244e_Laterality()),
+        require(measurements.addFindingSite(*role.site,
+                                            laterality ? CID244e_Laterality(*laterality) : CID244e_Laterality()),
                 name + " finding site");
     }
     for (const auto& measurement : group.measurements) {
@@ -387,9 +400,9 @@ bool isAscii(const std::string& text) {
 
 bool needsUtf8(const SrDocumentSpec& spec) {
     const SrPatientStudy& s = spec.study;
-    for (const std::string* text : {&s.patientName, &s.patientId, &s.studyId, &s.accessionNumber,
-                                    &s.referringPhysicianName, &s.studyDescription, &spec.seriesDescription,
-                                    &spec.institutionName, &spec.manufacturer}) {
+    for (const std::string* text :
+         {&s.patientName, &s.patientId, &s.studyId, &s.accessionNumber, &s.referringPhysicianName, &s.studyDescription,
+          &spec.seriesDescription, &spec.institutionName, &spec.manufacturer}) {
         if (!isAscii(*text)) return true;
     }
     for (const auto& group : spec.groups)
@@ -430,7 +443,8 @@ SrDocumentSpec completed(const SrDocumentSpec& input) {
     std::set<std::string> trackingUids;
     for (auto& group : spec.groups) {
         const std::string name = "group " + groupLabel(group);
-        if (group.roiName.empty()) throw SrError("SR: a group has no ROI name (tracking UID " + group.trackingUid + ")");
+        if (group.roiName.empty())
+            throw SrError("SR: a group has no ROI name (tracking UID " + group.trackingUid + ")");
         if (group.segmentation.sopInstanceUid.empty() || group.segmentation.sopClassUid.empty()) {
             throw SrError("SR: " + name + " names no segmentation instance");
         }
@@ -439,8 +453,9 @@ SrDocumentSpec completed(const SrDocumentSpec& input) {
         }
         if (group.trackingId.empty()) group.trackingId = group.roiName + (group.view.empty() ? "" : " " + group.view);
         if (group.trackingUid.empty()) {
-            group.trackingUid = uidFromSeed("radnode-tracking/" + group.segmentation.sopInstanceUid + "/" +
-                                            std::to_string(group.segmentNumber) + "/" + group.roiName + "/" + group.view);
+            group.trackingUid =
+                uidFromSeed("radnode-tracking/" + group.segmentation.sopInstanceUid + "/" +
+                            std::to_string(group.segmentNumber) + "/" + group.roiName + "/" + group.view);
         }
         if (group.sourceSeriesUid.empty() && !group.sources.empty()) {
             group.sourceSeriesUid = group.sources.front().seriesInstanceUid;
@@ -456,8 +471,9 @@ SrDocumentSpec completed(const SrDocumentSpec& input) {
             const std::string code = featureConcept(measurement.featureName).value;
             const auto [at, fresh] = codes.emplace(code, measurement.featureName);
             if (!fresh) {
-                throw SrError("SR: " + name + ": features " + at->second + " and " + measurement.featureName +
-                              (at->second == measurement.featureName ? " (the same name twice)" : " share code " + code));
+                throw SrError(
+                    "SR: " + name + ": features " + at->second + " and " + measurement.featureName +
+                    (at->second == measurement.featureName ? " (the same name twice)" : " share code " + code));
             }
         }
     }
@@ -555,20 +571,18 @@ void completeTree(DSRDocumentTree& tree, const SrDocumentSpec& spec) {
     auto planar = std::make_unique<DSRDocumentSubTree>();
     for (const auto& group : spec.groups) {
         if (group.volumetric) continue;
-        DSRDocumentSubTree* subTree = planarGroup(group, extraction);
+        std::unique_ptr<DSRDocumentSubTree> subTree = planarGroup(group, extraction);
         planar->gotoRoot();
-        while (planar->gotoNext() != 0) {
-        }
-        const OFCondition inserted = planar->insertSubTree(subTree, planar->isEmpty() ? DSRTypes::AM_belowCurrent : DSRTypes::AM_afterCurrent);
-        if (inserted.bad()) delete subTree;
+        while (planar->gotoNext() != 0) {}
+        // On success the tree takes the nodes and deletes the subtree object.
+        const OFCondition inserted = planar->insertSubTree(subTree.get(), DSR::AM_afterCurrent);
         require(inserted, "group " + groupLabel(group));
+        subTree.release();
     }
     const size_t container = gotoImagingMeasurements(tree);
     if (!planar->isEmpty()) {
-        DSRDocumentSubTree* groups = planar.release();
-        const OFCondition inserted = tree.insertSubTree(groups, DSRTypes::AM_belowCurrentBeforeFirstChild);
-        if (inserted.bad()) delete groups;
-        require(inserted, "planar measurement groups");
+        require(tree.insertSubTree(planar.get(), DSR::AM_belowCurrentBeforeFirstChild), "planar measurement groups");
+        planar.release();
     }
 
     std::map<std::string, std::pair<Algorithm, const SrRoiGroup*>> byTrackingUid;
@@ -600,7 +614,7 @@ void setHeader(DSRDocument& document, const SrDocumentSpec& spec) {
     // Patient and study values are copied as the source has them, even where it bends a VR.
     const OFBool asGiven = OFFalse;
     require(document.createNewSeriesInStudy(s.studyInstanceUid.c_str()), "Study Instance UID " + s.studyInstanceUid);
-    if (needsUtf8(spec)) require(document.setSpecificCharacterSetType(DSRTypes::CS_UTF8), "character set");
+    if (needsUtf8(spec)) require(document.setSpecificCharacterSetType(DSR::CS_UTF8), "character set");
     require(document.setPatientName(s.patientName, asGiven), "Patient's Name");
     require(document.setPatientID(s.patientId, asGiven), "Patient ID");
     require(document.setPatientBirthDate(s.patientBirthDate, asGiven), "Patient's Birth Date");
@@ -611,7 +625,8 @@ void setHeader(DSRDocument& document, const SrDocumentSpec& spec) {
     require(document.setAccessionNumber(s.accessionNumber, asGiven), "Accession Number");
     require(document.setReferringPhysicianName(s.referringPhysicianName, asGiven), "Referring Physician's Name");
     require(document.setStudyDescription(s.studyDescription, asGiven), "Study Description");
-    require(document.setSeriesDescription(spec.seriesDescription), "Series Description '" + spec.seriesDescription + "'");
+    require(document.setSeriesDescription(spec.seriesDescription),
+            "Series Description '" + spec.seriesDescription + "'");
     require(document.setSeriesNumber(std::to_string(spec.seriesNumber).c_str()), "Series Number");
     require(document.setInstanceNumber(std::to_string(spec.instanceNumber).c_str()), "Instance Number");
     require(document.setSeriesDate(spec.contentDate), "Series Date " + spec.contentDate);
@@ -649,7 +664,8 @@ void addContributingEquipment(DcmItem& dataset, const SrDocumentSpec& spec) {
     const auto addItem = [&](const std::string& model, const std::string& version, const std::string& deviceUid,
                              const std::string& description) {
         DcmItem* item = nullptr;
-        require(dataset.findOrCreateSequenceItem(DCM_ContributingEquipmentSequence, item, -2), "contributing equipment");
+        require(dataset.findOrCreateSequenceItem(DCM_ContributingEquipmentSequence, item, -2),
+                "contributing equipment");
         item->putAndInsertString(DCM_Manufacturer, spec.manufacturer.c_str());
         if (!spec.institutionName.empty()) item->putAndInsertString(DCM_InstitutionName, spec.institutionName.c_str());
         item->putAndInsertString(DCM_ManufacturerModelName, model.c_str());
@@ -685,8 +701,9 @@ WrittenSr writeSr(const SrDocumentSpec& input, const std::filesystem::path& outF
     TID1500_MeasurementReport report = buildReport(spec);
     DSRDocument document;
     require(document.setTreeFromRootTemplate(report, OFTrue /*expandTree*/), "measurement report tree");
-    // DCMTK files TID 1500 as Enhanced SR; radnode sends Comprehensive 3D SR.
-    require(document.changeDocumentType(DSRTypes::DT_Comprehensive3DSR), "document type");
+    // DCMTK files TID 1500 as Enhanced SR; radnode sends Comprehensive 3D SR unless told otherwise.
+    require(document.changeDocumentType(spec.enhancedSr ? DSR::DT_EnhancedSR : DSR::DT_Comprehensive3DSR),
+            "document type");
     completeTree(document.getTree(), spec);
     setHeader(document, spec);
 
@@ -705,8 +722,8 @@ WrittenSr writeSr(const SrDocumentSpec& input, const std::filesystem::path& outF
     written.seriesInstanceUid = detail::getString(dataset, DCM_SeriesInstanceUID);
     written.file = outFile;
     const std::filesystem::path partial = outFile.string() + ".partial";
-    const OFCondition saved = file.saveFile(partial.c_str(), EXS_LittleEndianExplicit, EET_ExplicitLength,
-                                            EGL_recalcGL, EPD_noChange, 0, 0, EWM_createNewMeta);
+    const OFCondition saved = file.saveFile(partial.c_str(), EXS_LittleEndianExplicit, EET_ExplicitLength, EGL_recalcGL,
+                                            EPD_noChange, 0, 0, EWM_createNewMeta);
     if (saved.bad()) {
         std::error_code ignored;
         std::filesystem::remove(partial, ignored);

@@ -26,13 +26,19 @@ const char* const kDbtClass = "1.2.840.10008.5.1.4.1.1.13.1.3";
 // A spread of PyRadiomics names, the longest real ones among them, and values that need all
 // 17 significant digits to survive.
 std::vector<SrMeasurement> featureSet(int seed) {
-    const char* const names[] = {
-        "original_shape2D_MaximumDiameter", "original_shape2D_PixelSurface", "original_firstorder_Mean",
-        "original_firstorder_Skewness", "original_glcm_Contrast", "original_glcm_Idn",
-        "wavelet-HLH_glcm_Idn", "wavelet-LLL_firstorder_Energy", "lbp-3D-k_glszm_LargeAreaHighGrayLevelEmphasis",
-        "log-sigma-3-0-mm-3D_glszm_SmallAreaLowGrayLevelEmphasis",
-        "log-sigma-1-25-mm-3D_gldm_SmallDependenceHighGrayLevelEmphasis",
-        "gradient_ngtdm_Busyness", "exponential_glrlm_RunLengthNonUniformityNormalized"};
+    const char* const names[] = {"original_shape2D_MaximumDiameter",
+                                 "original_shape2D_PixelSurface",
+                                 "original_firstorder_Mean",
+                                 "original_firstorder_Skewness",
+                                 "original_glcm_Contrast",
+                                 "original_glcm_Idn",
+                                 "wavelet-HLH_glcm_Idn",
+                                 "wavelet-LLL_firstorder_Energy",
+                                 "lbp-3D-k_glszm_LargeAreaHighGrayLevelEmphasis",
+                                 "log-sigma-3-0-mm-3D_glszm_SmallAreaLowGrayLevelEmphasis",
+                                 "log-sigma-1-25-mm-3D_gldm_SmallDependenceHighGrayLevelEmphasis",
+                                 "gradient_ngtdm_Busyness",
+                                 "exponential_glrlm_RunLengthNonUniformityNormalized"};
     std::vector<SrMeasurement> set;
     int k = 0;
     for (const char* name : names) {
@@ -48,8 +54,8 @@ std::vector<SrMeasurement> featureSet(int seed) {
 }
 
 SrPatientStudy patientStudy(const std::string& studyUid) {
-    return SrPatientStudy{"Doe^Jane", "RN-0042", "19700101", "F", studyUid, "20250301", "101500",
-                          "S42", "ACC-42", "Referrer^Rita", "US breast"};
+    return SrPatientStudy{"Doe^Jane", "RN-0042", "19700101",      "F",        studyUid, "20250301", "101500",
+                          "S42",      "ACC-42",  "Referrer^Rita", "US breast"};
 }
 
 SrInstanceRef instance(const std::string& sopClass, const std::string& seed, const std::string& seriesUid,
@@ -146,13 +152,13 @@ int errorLines(const std::string& output) {
     return count;
 }
 
-void requireValidFile(const std::filesystem::path& file) {
+void requireValidFile(const std::filesystem::path& file, const char* iod = "Comprehensive3DSR") {
     REQUIRE(radnode::test::haveProgram("dciodvfy"));
     REQUIRE(radnode::test::haveProgram("dsrdump"));
     const auto validation = runCommand("dciodvfy '" + file.string() + "' 2>&1");
     INFO(validation.output);
     CHECK(errorLines(validation.output) == 0);
-    CHECK(validation.output.find("Comprehensive3DSR") != std::string::npos);
+    CHECK(validation.output.find(iod) != std::string::npos);
     const auto dump = runCommand("dsrdump '" + file.string() + "' 2>&1");
     INFO(dump.output);
     CHECK(dump.exitCode == 0);
@@ -284,6 +290,12 @@ TEST_CASE("SR: DBT report with volumetric groups per view and no model validates
     CHECK(dump.output.find("Referenced Segment\"") != std::string::npos);
     CHECK(dump.output.find("Digital tomosynthesis of breast") != std::string::npos);
     CHECK(dump.output.find("cranio-caudal") != std::string::npos);
+
+    SrDocumentSpec fallback = spec;
+    fallback.enhancedSr = true;
+    writeSr(fallback, dir / "enhanced.dcm");
+    requireValidFile(dir / "enhanced.dcm", "EnhancedSR");
+    checkGroupsReadBack(spec, readSr(dir / "enhanced.dcm"));
 }
 
 TEST_CASE("SR: a later result references the earlier SR as its predecessor") {
@@ -293,8 +305,8 @@ TEST_CASE("SR: a later result references the earlier SR as its predecessor") {
 
     SrDocumentSpec second = ultrasoundSpec();
     second.study.patientName = "Müller^Anna"; // not ASCII: the SR declares UTF-8
-    second.predecessor = SrInstanceRef{"1.2.840.10008.5.1.4.1.1.88.34", earlier.sopInstanceUid,
-                                       earlier.seriesInstanceUid, ""};
+    second.predecessor =
+        SrInstanceRef{"1.2.840.10008.5.1.4.1.1.88.34", earlier.sopInstanceUid, earlier.seriesInstanceUid, ""};
     const WrittenSr later = writeSr(second, dir / "second.dcm");
     CHECK(later.sopInstanceUid != earlier.sopInstanceUid);
     requireValidFile(dir / "second.dcm");
