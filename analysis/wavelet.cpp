@@ -106,6 +106,12 @@ std::vector<Band> decomposeOnce(const Volume& data, const std::vector<int>& axes
     return bands;
 }
 
+// Only the all-low band of decomposeOnce (same operations, same order): the levels below start_level.
+Volume approximationOnce(Volume data, const std::vector<int>& axes, const WaveletFilterBank& bank) {
+    for (int axis : axes) data = filterAlongAxis(data, axis, bank.decLow);
+    return data;
+}
+
 } // namespace
 
 std::vector<DerivedImage> waveletImages(const Image& image, const Settings& settings) {
@@ -133,7 +139,7 @@ std::vector<DerivedImage> waveletImages(const Image& image, const Settings& sett
     }
 
     Volume data = wrapPadToEven(image);
-    for (int i = 0; i < settings.start_level; ++i) data = std::move(decomposeOnce(data, axes, bank).front().volume);
+    for (int i = 0; i < settings.start_level; ++i) data = approximationOnce(std::move(data), axes, bank);
 
     std::vector<DerivedImage> derived;
     for (int level = 1; level <= settings.level; ++level) {
@@ -141,6 +147,7 @@ std::vector<DerivedImage> waveletImages(const Image& image, const Settings& sett
         const std::string prefix = level == 1 ? "wavelet-" : "wavelet" + std::to_string(level) + "-";
         for (std::size_t b = 1; b < bands.size(); ++b) {
             derived.push_back({prefix + bands[b].letters, cropToImage(bands[b].volume, image.geometry)});
+            std::vector<double>().swap(bands[b].volume.values); // free each padded band once cropped
         }
         data = std::move(bands.front().volume);
     }

@@ -12,7 +12,8 @@ namespace radnode::analysis {
 // Uses settings.wavelet, level, start_level, force2D and force2Ddimension. Yields, per level, the
 // detail bands ("wavelet-LLH" ... "wavelet-HHH", "wavelet2-..." from level 2 on; two letters, e.g.
 // "wavelet-LH", with force2D), letters in x, y, z order, then the last approximation
-// ("wavelet-LLL" / "wavelet<levels>-LLL"). Bad settings -> std::invalid_argument.
+// ("wavelet-LLL" / "wavelet<levels>-LLL"). Computed in float64; pywt transforms float32 input in
+// float32, so for such images the two agree to float precision only. Bad settings -> std::invalid_argument.
 std::vector<DerivedImage> waveletImages(const Image& image, const Settings& settings);
 
 } // namespace radnode::analysis

@@ -305,7 +305,7 @@ std::vector<double> coifletLowPass(int order) {
 WaveletFilterBank waveletFilterBank(const std::string& name) {
     auto orderAfter = [&name](std::size_t prefixLength) -> int {
         const std::string digits = name.substr(prefixLength);
-        if (digits.empty() || digits.size() > 2 ||
+        if (digits.empty() || digits.size() > 2 || digits[0] == '0' ||
             !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
             return -1;
         }

@@ -136,7 +136,7 @@ TEST_CASE("filter banks follow PyWavelets' dec_lo / dec_hi conventions; unknown 
     const auto low = daubechiesLowPass(2);
     CHECK(db2.decLow == std::vector<double>{low[3], low[2], low[1], low[0]});
     CHECK(db2.decHigh == std::vector<double>{-low[0], low[1], -low[2], low[3]});
-    for (const char* bad : {"db0", "db21", "sym1", "coif18", "bior1.1", "dmey", "coif", "Haar", "db2x"}) {
+    for (const char* bad : {"db0", "db21", "sym1", "coif18", "bior1.1", "dmey", "coif", "Haar", "db2x", "db02"}) {
         CAPTURE(bad);
         CHECK_THROWS_AS(waveletFilterBank(bad), std::invalid_argument);
     }
