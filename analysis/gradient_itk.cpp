@@ -1,6 +1,8 @@
 #include "analysis/gradient.h"
 
 #include <itkGradientMagnitudeImageFilter.h>
+#include "analysis/itk_bridge.h"
+
 #include <itkImage.h>
 
 #include <stdexcept>
@@ -13,32 +15,12 @@ namespace {
 using InputImage = itk::Image<double, 3>;
 using OutputImage = itk::Image<float, 3>; // SimpleITK's GradientMagnitude output type
 
-InputImage::Pointer toItk(const Image& image) {
-    auto out = InputImage::New();
-    InputImage::RegionType region;
-    InputImage::SpacingType spacing;
-    InputImage::PointType origin;
-    InputImage::DirectionType direction;
-    for (unsigned a = 0; a < 3; ++a) {
-        region.SetSize(a, image.geometry.size[a]);
-        spacing[a] = image.geometry.spacing[a];
-        origin[a] = image.geometry.origin[a];
-        for (unsigned b = 0; b < 3; ++b) direction(a, b) = image.geometry.direction[a * 3 + b];
-    }
-    out->SetRegions(region);
-    out->SetSpacing(spacing);
-    out->SetOrigin(origin);
-    out->SetDirection(direction);
-    out->Allocate();
-    std::copy(image.voxels.begin(), image.voxels.end(), out->GetBufferPointer());
-    return out;
-}
 
 } // namespace
 
 Image gradientMagnitudeImage(const Image& image, bool useSpacing) {
     auto filter = itk::GradientMagnitudeImageFilter<InputImage, OutputImage>::New();
-    filter->SetInput(toItk(image));
+    filter->SetInput(itkbridge::toItk<InputImage>(image));
     filter->SetUseImageSpacing(useSpacing);
     try {
         filter->Update();

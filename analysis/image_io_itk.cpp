@@ -1,5 +1,7 @@
 #include "analysis/image_io_itk.h"
 
+#include "analysis/itk_bridge.h"
+
 #include <itkImage.h>
 #include <itkImageFileReader.h>
 #include <itkImageFileWriter.h>
@@ -45,40 +47,6 @@ typename ItkType::Pointer readItk(const std::filesystem::path& path) {
 }
 
 template <typename ItkType>
-Geometry geometryOf(const ItkType& image) {
-    Geometry geometry;
-    const auto region = image.GetLargestPossibleRegion();
-    for (unsigned a = 0; a < 3; ++a) {
-        geometry.size[a] = region.GetSize()[a];
-        geometry.spacing[a] = image.GetSpacing()[a];
-        geometry.origin[a] = image.GetOrigin()[a];
-        for (unsigned b = 0; b < 3; ++b) geometry.direction[a * 3 + b] = image.GetDirection()[a][b];
-    }
-    return geometry;
-}
-
-template <typename ItkType>
-typename ItkType::Pointer toItk(const Geometry& geometry) {
-    auto image = ItkType::New();
-    typename ItkType::RegionType region;
-    typename ItkType::SpacingType spacing;
-    typename ItkType::PointType origin;
-    typename ItkType::DirectionType direction;
-    for (unsigned a = 0; a < 3; ++a) {
-        region.SetSize(a, geometry.size[a]);
-        spacing[a] = geometry.spacing[a];
-        origin[a] = geometry.origin[a];
-        for (unsigned b = 0; b < 3; ++b) direction[a][b] = geometry.direction[a * 3 + b];
-    }
-    image->SetRegions(region);
-    image->SetSpacing(spacing);
-    image->SetOrigin(origin);
-    image->SetDirection(direction);
-    image->Allocate();
-    return image;
-}
-
-template <typename ItkType>
 void writeItk(const typename ItkType::Pointer& image, const std::filesystem::path& path) {
     registerImageIO();
     auto writer = itk::ImageFileWriter<ItkType>::New();
@@ -114,7 +82,7 @@ Image readImage(const std::filesystem::path& path) {
     registerImageIO();
     auto io = itk::ImageIOFactory::CreateImageIO(path.string().c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode);
     const auto itkImage = readItk<ItkImage>(path);
-    Image image{geometryOf(*itkImage), {}};
+    Image image{itkbridge::geometryOf(*itkImage), {}};
     if (io) {
         io->SetFileName(path.string());
         io->ReadImageInformation();
@@ -127,7 +95,7 @@ Image readImage(const std::filesystem::path& path) {
 
 Mask readMask(const std::filesystem::path& path, int label) {
     const auto itkLabels = readItk<ItkLabels>(path);
-    Mask mask{geometryOf(*itkLabels), {}};
+    Mask mask{itkbridge::geometryOf(*itkLabels), {}};
     const int* first = itkLabels->GetBufferPointer();
     const std::size_t count = mask.geometry.voxelCount();
     mask.voxels.resize(count);
@@ -139,15 +107,13 @@ Mask readMask(const std::filesystem::path& path, int label) {
 }
 
 void writeImage(const Image& image, const std::filesystem::path& path) {
-    auto itkImage = toItk<ItkImage>(image.geometry);
-    std::copy(image.voxels.begin(), image.voxels.end(), itkImage->GetBufferPointer());
+    auto itkImage = itkbridge::toItk<ItkImage>(image);
     writeItk<ItkImage>(itkImage, path);
 }
 
 void writeMask(const Mask& mask, const std::filesystem::path& path) {
     using ItkMask = itk::Image<unsigned char, 3>;
-    auto itkMask = toItk<ItkMask>(mask.geometry);
-    std::copy(mask.voxels.begin(), mask.voxels.end(), itkMask->GetBufferPointer());
+    auto itkMask = itkbridge::toItk<ItkMask>(mask.geometry, &mask.voxels);
     writeItk<ItkMask>(itkMask, path);
 }
 

@@ -1,5 +1,7 @@
 #include "analysis/log_filter.h"
 
+#include "analysis/itk_bridge.h"
+
 #include <itkImage.h>
 #include <itkImageRegionConstIterator.h>
 #include <itkLaplacianRecursiveGaussianImageFilter.h>
@@ -16,26 +18,6 @@ namespace {
 using InputImage = itk::Image<double, 3>;
 using OutputImage = itk::Image<float, 3>; // SimpleITK's LaplacianRecursiveGaussian output type
 
-InputImage::Pointer toItk(const Image& image) {
-    auto out = InputImage::New();
-    InputImage::RegionType region;
-    InputImage::SpacingType spacing;
-    InputImage::PointType origin;
-    InputImage::DirectionType direction;
-    for (unsigned a = 0; a < 3; ++a) {
-        region.SetSize(a, image.geometry.size[a]);
-        spacing[a] = image.geometry.spacing[a];
-        origin[a] = image.geometry.origin[a];
-        for (unsigned b = 0; b < 3; ++b) direction(a, b) = image.geometry.direction[a * 3 + b];
-    }
-    out->SetRegions(region);
-    out->SetSpacing(spacing);
-    out->SetOrigin(origin);
-    out->SetDirection(direction);
-    out->Allocate();
-    std::copy(image.voxels.begin(), image.voxels.end(), out->GetBufferPointer());
-    return out;
-}
 
 } // namespace
 
@@ -71,7 +53,7 @@ Image laplacianOfGaussian(const Image& image, double sigma) {
     if (!(sigma > 0.0)) throw std::invalid_argument("LoG sigma must be positive, got " + std::to_string(sigma));
     using Filter = itk::LaplacianRecursiveGaussianImageFilter<InputImage, OutputImage>;
     auto filter = Filter::New();
-    filter->SetInput(toItk(image));
+    filter->SetInput(itkbridge::toItk<InputImage>(image));
     filter->SetSigma(sigma);
     filter->SetNormalizeAcrossScale(true);
     try {

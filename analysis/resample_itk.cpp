@@ -1,5 +1,7 @@
 #include "analysis/resample.h"
 
+#include "analysis/itk_bridge.h"
+
 #include <itkBSplineInterpolateImageFunction.h>
 #include <itkGaussianInterpolateImageFunction.h>
 #include <itkImage.h>
@@ -23,27 +25,6 @@ using ItkImage = itk::Image<double, 3>;
 using ItkMask = itk::Image<std::uint8_t, 3>;
 using InterpolatorPointer = itk::InterpolateImageFunction<ItkImage, double>::Pointer;
 
-template <typename ItkType, typename Voxel>
-typename ItkType::Pointer toItk(const Geometry& geometry, const std::vector<Voxel>& voxels) {
-    auto image = ItkType::New();
-    typename ItkType::RegionType region;
-    typename ItkType::SpacingType spacing;
-    typename ItkType::PointType origin;
-    typename ItkType::DirectionType direction;
-    for (unsigned a = 0; a < 3; ++a) {
-        region.SetSize(a, geometry.size[a]);
-        spacing[a] = geometry.spacing[a];
-        origin[a] = geometry.origin[a];
-        for (unsigned b = 0; b < 3; ++b) direction[a][b] = geometry.direction[a * 3 + b];
-    }
-    image->SetRegions(region);
-    image->SetSpacing(spacing);
-    image->SetOrigin(origin);
-    image->SetDirection(direction);
-    image->Allocate();
-    std::copy(voxels.begin(), voxels.end(), image->GetBufferPointer());
-    return image;
-}
 
 template <typename ItkType>
 void setOutputGrid(itk::ResampleImageFilter<ItkType, ItkType, double>& filter, const Geometry& grid) {
@@ -143,7 +124,7 @@ void runResample(typename itk::ResampleImageFilter<ItkType, ItkType, double>::Po
 } // namespace
 
 Image resampleOntoGrid(const Image& image, const Geometry& grid, Interpolator interpolator) {
-    const auto input = toItk<ItkImage>(image.geometry, image.voxels);
+    const auto input = itkbridge::toItk<ItkImage>(image.geometry, &image.voxels);
     auto filter = itk::ResampleImageFilter<ItkImage, ItkImage, double>::New();
     filter->SetInput(input);
     filter->SetInterpolator(makeInterpolator(interpolator, *input));
@@ -158,7 +139,7 @@ Image resampleOntoGrid(const Image& image, const Geometry& grid, Interpolator in
 }
 
 Mask resampleOntoGrid(const Mask& mask, const Geometry& grid) {
-    const auto input = toItk<ItkMask>(mask.geometry, mask.voxels);
+    const auto input = itkbridge::toItk<ItkMask>(mask.geometry, &mask.voxels);
     auto filter = itk::ResampleImageFilter<ItkMask, ItkMask, double>::New();
     filter->SetInput(input);
     filter->SetInterpolator(itk::NearestNeighborInterpolateImageFunction<ItkMask, double>::New());
