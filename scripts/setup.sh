@@ -10,7 +10,7 @@ packages=(
   libinsighttoolkit5-dev libfftw3-dev libeigen3-dev
   libyaml-cpp-dev libboost-dev libboost-program-options-dev
   libsqlite3-dev sqlite3 doctest-dev
-  dicom3tools orthanc
+  dicom3tools orthanc curl
 )
 
 missing=()

@@ -1,5 +1,6 @@
 // The walking skeleton end to end with real peers: DCMTK storescu sends a synthetic study
 // to `radnode serve`, which analyses it and delivers a TID 1500 SR to DCMTK storescp.
+#include "node/live_node.h"
 #include "test_support.h"
 
 #include <doctest/doctest.h>
@@ -10,14 +11,6 @@
 using namespace radnode::test;
 
 namespace {
-
-const std::string kRadnode = RADNODE_BINARY;
-
-std::string sqlite(const std::filesystem::path& database, const std::string& query) {
-    auto result = runCommand("sqlite3 '" + database.string() + "' \"" + query + "\"");
-    while (!result.output.empty() && (result.output.back() == '\n' || result.output.back() == '\r')) result.output.pop_back();
-    return result.output;
-}
 
 std::vector<std::filesystem::path> filesIn(const std::filesystem::path& folder) {
     std::vector<std::filesystem::path> files;
@@ -37,18 +30,6 @@ int countErrors(const std::string& dciodvfyOutput) {
     }
     return errors;
 }
-
-struct LiveNode {
-    LiveNode(const TempDir& dir, const std::vector<std::string>& extra) : port(freeLoopbackPort()) {
-        std::vector<std::string> arguments{kRadnode, "serve", "--state-dir", (dir / "state").string(), "--port",
-                                           std::to_string(port), "--quiet-period", "0.5"};
-        arguments.insert(arguments.end(), extra.begin(), extra.end());
-        process = std::make_unique<ChildProcess>(arguments, dir / "node.log");
-        REQUIRE_MESSAGE(waitForPort(port, 30000), readText(dir / "node.log"));
-    }
-    int port;
-    std::unique_ptr<ChildProcess> process;
-};
 
 } // namespace
 
