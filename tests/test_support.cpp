@@ -59,6 +59,12 @@ CommandResult runCommand(const std::string& commandLine) {
     return result;
 }
 
+int countOccurrences(const std::string& text, const std::string& needle) {
+    int count = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++count;
+    return count;
+}
+
 bool haveProgram(const std::string& program) {
     return runCommand("command -v " + program + " >/dev/null").exitCode == 0;
 }

@@ -31,6 +31,9 @@ struct CommandResult {
 };
 CommandResult runCommand(const std::string& commandLine);
 
+// How often `needle` occurs in `text`.
+int countOccurrences(const std::string& text, const std::string& needle);
+
 // True when `program` is on PATH.
 bool haveProgram(const std::string& program);
 

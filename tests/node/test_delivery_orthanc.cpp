@@ -33,12 +33,6 @@ std::string rest(int httpPort, const std::string& path) {
     return runCommand("curl -s http://127.0.0.1:" + std::to_string(httpPort) + path).output;
 }
 
-int countOf(const std::string& text, const std::string& needle) {
-    int count = 0;
-    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++count;
-    return count;
-}
-
 } // namespace
 
 TEST_CASE("an SR for a PACS that is down is retried and arrives in Orthanc exactly once") {
@@ -87,7 +81,7 @@ TEST_CASE("an SR for a PACS that is down is retried and arrives in Orthanc exact
 
     // Nothing is sent again once delivered.
     std::this_thread::sleep_for(std::chrono::seconds(3));
-    CHECK(countOf(rest(orthancHttp, "/instances"), "\"") == 2); // exactly one instance id in the list
+    CHECK(countOccurrences(rest(orthancHttp, "/instances"), "\"") == 2); // exactly one instance id in the list
     CHECK(node.process->stop() == 0);
     orthanc.stop();
 }
