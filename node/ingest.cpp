@@ -6,7 +6,7 @@
 
 namespace radnode::node {
 
-std::filesystem::path Ingest::incomingPath() { return store_.incomingPath(""); }
+std::filesystem::path Ingest::incomingPath() { return store_.incomingPath(); }
 
 dicom::StoreStatus Ingest::store(const dicom::ReceivedInstance& instance) {
     storage::InstanceRecord record;

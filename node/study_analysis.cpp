@@ -181,9 +181,12 @@ StudyAnalysisOutput analyzeStudy(storage::NodeStore& store, const storage::JobRo
 
     // The SR: one measurement group per ROI and view, the model results, the evidence.
     dicom::SrDocumentSpec spec;
-    spec.study = dicom::readPatientStudy(inputs.front().sources.empty()
-                                             ? segmentations.front().path
-                                             : *findInstance(inputs.front().sources.front().sopInstanceUid));
+    // Patient and study attributes come from the analysed image (the SEG's when it names none).
+    std::filesystem::path patientSource = segmentations.front().path;
+    if (!inputs.front().sources.empty()) {
+        patientSource = findInstance(inputs.front().sources.front().sopInstanceUid).value_or(patientSource);
+    }
+    spec.study = dicom::readPatientStudy(patientSource);
     spec.seriesDescription = config.delivery.seriesDescription;
     spec.seriesNumber = config.delivery.seriesNumber;
     spec.algorithmName = "radnode";

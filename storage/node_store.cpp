@@ -136,12 +136,10 @@ NodeStore::NodeStore(const std::filesystem::path& database, const std::filesyste
     migrate(database_);
 }
 
-std::filesystem::path NodeStore::incomingPath(const std::string& sopInstanceUid) const {
-    static_cast<void>(sopInstanceUid);
-    // Unique per call: two associations may deliver the same SOP Instance UID at once.
-    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
+std::filesystem::path NodeStore::incomingPath() {
+    // The process ID keeps names apart across restarts; the counter within this process.
     return fileStore_ / "incoming" /
-           (std::to_string(::getpid()) + "-" + std::to_string(stamp) + std::string(kPartialSuffix));
+           (std::to_string(::getpid()) + "-" + std::to_string(++incomingCounter_) + std::string(kPartialSuffix));
 }
 
 StoredInstance NodeStore::storeInstance(const std::filesystem::path& received, const InstanceRecord& record) {

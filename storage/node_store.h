@@ -5,6 +5,7 @@
 
 #include "storage/database.h"
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
@@ -114,8 +115,9 @@ public:
     const std::filesystem::path& fileStore() const { return fileStore_; }
 
     // --- ingest
-    // Where an incoming instance is received before it is durable (same filesystem as the store).
-    std::filesystem::path incomingPath(const std::string& sopInstanceUid) const;
+    // A fresh path where an incoming instance is received before it is durable (same
+    // filesystem as the store, so the final rename is atomic). Unique per call.
+    std::filesystem::path incomingPath();
     // Makes a received file durable and indexes it: identical content of a known instance is
     // a duplicate (the received file is dropped), different content becomes a new version.
     // Success means the file is fsynced, renamed into place, and its row committed.
@@ -180,6 +182,7 @@ private:
     std::int64_t createJobLocked(const std::string& studyUid, const char* state, const std::string& error);
 
     std::mutex mutex_;
+    std::atomic<std::uint64_t> incomingCounter_{0};
     Database database_;
     std::filesystem::path fileStore_;
 };

@@ -21,7 +21,7 @@ InstanceRecord record(const std::string& sop, const std::string& study = "1.2.3"
 }
 
 std::filesystem::path received(NodeStore& store, const std::string& content) {
-    auto path = store.incomingPath("x");
+    auto path = store.incomingPath();
     writeText(path, content);
     return path;
 }
