@@ -3,6 +3,7 @@
 #include "node/log.h"
 #include "node/node_options.h"
 #include "node/service.h"
+#include "node/systemd_notify.h"
 
 #include <boost/program_options.hpp>
 
@@ -73,9 +74,28 @@ int runServeCommand(int argc, char** argv) {
         std::cerr << "radnode serve: " << error.what() << "\n";
         return 1;
     }
+    notifySystemd("READY=1\nSTATUS=listening as " + config.listener.aeTitle + " on port " +
+                  std::to_string(config.listener.port));
+    // With a systemd watchdog, ping at half its interval while the node is healthy; a node
+    // whose listener died stops pinging and systemd restarts it.
+    const auto watchdog = systemdWatchdogInterval();
+    timespec wait{};
+    if (watchdog) {
+        const auto half = *watchdog / 2;
+        wait.tv_sec = static_cast<time_t>(std::chrono::duration_cast<std::chrono::seconds>(half).count());
+        wait.tv_nsec = static_cast<long>((half - std::chrono::seconds(wait.tv_sec)).count() * 1000);
+    }
     for (;;) {
         int received = 0;
-        sigwait(&signals, &received);
+        if (watchdog) {
+            received = sigtimedwait(&signals, nullptr, &wait);
+            if (received < 0) {
+                if (service.healthy()) notifySystemd("WATCHDOG=1");
+                continue;
+            }
+        } else {
+            sigwait(&signals, &received);
+        }
         if (received == SIGHUP) {
             logEvent(LogLevel::Warning, "node.reload_unsupported",
                      {{"detail", "configuration reload is not implemented yet; restart the service"}});
@@ -84,6 +104,7 @@ int runServeCommand(int argc, char** argv) {
         logEvent(LogLevel::Info, "node.stopping", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
         break;
     }
+    notifySystemd("STOPPING=1\nSTATUS=draining associations and jobs");
     service.stop();
     return 0;
 }

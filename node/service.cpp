@@ -160,6 +160,8 @@ NodeService::NodeService(config::NodeConfig config) : impl_(std::make_unique<Imp
 NodeService::~NodeService() { stop(); }
 
 storage::NodeStore& NodeService::store() { return *impl_->store; }
+
+bool NodeService::healthy() const { return impl_->scp && !impl_->listenerDone; }
 const config::NodeConfig& NodeService::config() const { return impl_->config; }
 
 void NodeService::start() {

@@ -25,6 +25,8 @@ public:
     // Throws when the state directory, the database, a model or the listening port fails.
     void start();
     void stop();
+    // The listener is still accepting (for the systemd watchdog and health checks).
+    bool healthy() const;
 
     storage::NodeStore& store();
     const config::NodeConfig& config() const;
