@@ -4,6 +4,7 @@
 #include "node/node_options.h"
 #include "node/service.h"
 #include "node/systemd_notify.h"
+#include "storage/node_store.h"
 
 #include <boost/program_options.hpp>
 
@@ -14,6 +15,28 @@
 namespace radnode::node {
 
 namespace po = boost::program_options;
+
+namespace {
+
+// SIGHUP: read the configuration file again and apply it. An invalid file changes nothing.
+void reload(NodeService& service, const std::string& configFile, const NodeOverrides& overrides) {
+    notifySystemd("RELOADING=1");
+    try {
+        config::NodeConfig next = configFile.empty() ? config::defaultConfig() : config::loadConfig(configFile);
+        applyOverrides(next, overrides);
+        const auto needRestart = service.reload(next);
+        setLogThreshold(parseLogLevel(next.logLevel));
+        std::string restart;
+        for (const auto& section : needRestart) restart += (restart.empty() ? "" : ", ") + section;
+        logEvent(LogLevel::Info, "config.reloaded", {{"file", configFile}, {"need_restart", restart}});
+    } catch (const std::exception& error) {
+        logEvent(LogLevel::Error, "config.reload_failed", {{"file", configFile}, {"reason", error.what()}});
+        service.store().audit(storage::AuditEvent{"config.reload_failed", "", "", "", "", std::nullopt, error.what()});
+    }
+    notifySystemd("READY=1");
+}
+
+} // namespace
 
 int runServeCommand(int argc, char** argv) {
     po::options_description options("radnode serve [options]");
@@ -74,6 +97,8 @@ int runServeCommand(int argc, char** argv) {
         std::cerr << "radnode serve: " << error.what() << "\n";
         return 1;
     }
+    service.store().audit(storage::AuditEvent{"config.loaded", "", "", "", "", std::nullopt,
+                                              configFile.empty() ? "embedded defaults" : configFile});
     notifySystemd("READY=1\nSTATUS=listening as " + config.listener.aeTitle + " on port " +
                   std::to_string(config.listener.port));
     // With a systemd watchdog, ping at half its interval while the node is healthy; a node
@@ -97,8 +122,7 @@ int runServeCommand(int argc, char** argv) {
             sigwait(&signals, &received);
         }
         if (received == SIGHUP) {
-            logEvent(LogLevel::Warning, "node.reload_unsupported",
-                     {{"detail", "configuration reload is not implemented yet; restart the service"}});
+            reload(service, configFile, overrides);
             continue;
         }
         logEvent(LogLevel::Info, "node.stopping", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <exception>
@@ -56,13 +57,31 @@ bool portInUse(int port) {
     return inUse;
 }
 
+bool samePeers(const std::vector<config::AllowedPeer>& a, const std::vector<config::AllowedPeer>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const config::AllowedPeer& x, const config::AllowedPeer& y) {
+        return x.aeTitle == y.aeTitle && x.host == y.host;
+    });
+}
+
 } // namespace
+
+// What a SIGHUP may change while the node runs: read as one consistent snapshot per job,
+// per assembler pass and per outbox pass.
+struct LiveSettings {
+    config::NodeConfig config;
+    std::vector<analysis::Model> models;
+};
 
 struct NodeService::Impl {
     explicit Impl(config::NodeConfig c) : config(std::move(c)) {}
 
-    config::NodeConfig config;
-    std::vector<analysis::Model> models;
+    config::NodeConfig config; // as started: listener, storage and worker count never change live
+    std::shared_ptr<const LiveSettings> live;
+    std::mutex liveMutex;
+    std::shared_ptr<const LiveSettings> settings() {
+        std::lock_guard lock(liveMutex);
+        return live;
+    }
     std::unique_ptr<storage::NodeStore> store;
     std::unique_ptr<Ingest> ingest;
     std::unique_ptr<dicom::StoreScp> scp;
@@ -93,10 +112,10 @@ struct NodeService::Impl {
 };
 
 void NodeService::Impl::assemblerLoop() {
-    StudyAssembler assembler(*store, AssemblyTiming{config.assembly.quietPeriod, config.assembly.segWindow});
     while (pause(200)) {
         try {
-            assembler.tick(storage::nowMs());
+            const auto& assembly = settings()->config.assembly;
+            StudyAssembler(*store, AssemblyTiming{assembly.quietPeriod, assembly.segWindow}).tick(storage::nowMs());
         } catch (const std::exception& error) {
             logEvent(LogLevel::Error, "assembler.error", {{"reason", error.what()}});
         }
@@ -105,21 +124,22 @@ void NodeService::Impl::assemblerLoop() {
 
 void NodeService::Impl::runJob(const storage::JobRow& job) {
     const auto started = std::chrono::steady_clock::now();
+    const auto current = settings();
     try {
-        const auto output = analyzeStudy(*store, job, config, models);
+        const auto output = analyzeStudy(*store, job, current->config, current->models);
         std::vector<std::string> destinations;
-        for (const auto& destination : config.destinations) destinations.push_back(destination.name);
+        for (const auto& destination : current->config.destinations) destinations.push_back(destination.name);
         store->completeJob(job.id, output.result, destinations);
         const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
         logEvent(LogLevel::Info, "job.done",
                  {{"job", std::to_string(job.id)}, {"sr", output.result.srSopInstanceUid},
                   {"features", std::to_string(output.featureCount)}, {"ms", std::to_string(ms.count())}});
     } catch (const JobError& error) {
-        store->failJob(job.id, error.what(), error.retryable, config.workers.maxAttempts);
+        store->failJob(job.id, error.what(), error.retryable, current->config.workers.maxAttempts);
         logEvent(LogLevel::Error, "job.error", {{"job", std::to_string(job.id)}, {"reason", error.what()}});
     } catch (const std::exception& error) {
         // Unexpected failures (database, disk) may pass: try again within the attempt limit.
-        store->failJob(job.id, error.what(), true, config.workers.maxAttempts);
+        store->failJob(job.id, error.what(), true, current->config.workers.maxAttempts);
         logEvent(LogLevel::Error, "job.error", {{"job", std::to_string(job.id)}, {"reason", error.what()}});
     }
 }
@@ -143,10 +163,11 @@ void NodeService::Impl::workerLoop(int index) {
 }
 
 void NodeService::Impl::outboxLoop() {
-    OutboxSender sender(*store, config.destinations, config.delivery, config.listener.aeTitle);
     while (pause(250)) {
         try {
-            sender.tick(storage::nowMs());
+            const auto current = settings();
+            OutboxSender(*store, current->config.destinations, current->config.delivery, config.listener.aeTitle)
+                .tick(storage::nowMs());
         } catch (const std::exception& error) {
             logEvent(LogLevel::Error, "outbox.error", {{"reason", error.what()}});
         }
@@ -161,6 +182,38 @@ NodeService::~NodeService() { stop(); }
 
 storage::NodeStore& NodeService::store() { return *impl_->store; }
 
+std::vector<std::string> NodeService::reload(config::NodeConfig next) {
+    auto& impl = *impl_;
+    config::resolveDerivedPaths(next);
+    // Models are read first: a model file that does not load leaves everything as it was.
+    auto models = config::readModelFiles(next.models);
+    std::vector<std::string> needRestart;
+    const auto& running = impl.config;
+    if (next.listener.aeTitle != running.listener.aeTitle || next.listener.port != running.listener.port ||
+        next.listener.maxAssociations != running.listener.maxAssociations ||
+        next.listener.maxAssociationsPerPeer != running.listener.maxAssociationsPerPeer ||
+        next.listener.maxPdu != running.listener.maxPdu || !samePeers(next.listener.allowedPeers, running.listener.allowedPeers)) {
+        needRestart.push_back("listener");
+    }
+    if (next.storage.database != running.storage.database || next.storage.fileStore != running.storage.fileStore) {
+        needRestart.push_back("storage");
+    }
+    if (next.workers.workers != running.workers.workers) needRestart.push_back("workers.count");
+    // What cannot change live keeps its running value, so the snapshot never lies.
+    next.listener = running.listener;
+    next.storage = running.storage;
+    next.workers.workers = running.workers.workers;
+    {
+        std::lock_guard lock(impl.liveMutex);
+        impl.live = std::make_shared<const LiveSettings>(LiveSettings{next, std::move(models)});
+    }
+    std::string detail = "destinations " + std::to_string(next.destinations.size()) + ", models " +
+                         std::to_string(next.models.size());
+    for (const auto& section : needRestart) detail += "; " + section + " changes need a restart";
+    impl.store->audit(storage::AuditEvent{"config.reloaded", "", "", "", "", std::nullopt, detail});
+    return needRestart;
+}
+
 bool NodeService::healthy() const { return impl_->scp && !impl_->listenerDone; }
 const config::NodeConfig& NodeService::config() const { return impl_->config; }
 
@@ -169,7 +222,7 @@ void NodeService::start() {
     const auto& config = impl.config;
     ::umask(0077); // images and results are PHI: owner-only files and directories
     std::filesystem::create_directories(config.storage.stateDirectory);
-    impl.models = config::readModelFiles(config.models);
+    impl.live = std::make_shared<const LiveSettings>(LiveSettings{config, config::readModelFiles(config.models)});
     impl.store = std::make_unique<storage::NodeStore>(config.storage.database, config.storage.fileStore);
     const auto report = impl.store->reconcile();
     logEvent(LogLevel::Info, "node.recovered",
@@ -208,7 +261,7 @@ void NodeService::start() {
     impl.threads.emplace_back([&impl] { impl.outboxLoop(); });
     logEvent(LogLevel::Info, "node.listening",
              {{"ae_title", config.listener.aeTitle}, {"port", std::to_string(config.listener.port)},
-              {"workers", std::to_string(config.workers.workers)}, {"models", std::to_string(impl.models.size())}});
+              {"workers", std::to_string(config.workers.workers)}, {"models", std::to_string(impl.live->models.size())}});
 }
 
 void NodeService::stop() {

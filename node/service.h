@@ -8,6 +8,8 @@
 #include "analysis/model.h"
 
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace radnode::storage {
 class NodeStore;
@@ -25,6 +27,11 @@ public:
     // Throws when the state directory, the database, a model or the listening port fails.
     void start();
     void stop();
+    // Applies a new configuration to a running node: destinations, delivery, models,
+    // analysis and assembly timing take effect for the next job or pass. Returns the
+    // sections whose changes need a restart (listener, storage, workers.count); those keep
+    // their running values. Throws (changing nothing) when a model file does not load.
+    std::vector<std::string> reload(config::NodeConfig next);
     // The listener is still accepting (for the systemd watchdog and health checks).
     bool healthy() const;
 
