@@ -502,82 +502,207 @@ void validateSettings(const Settings& s, const std::string& where) {
     if (s.lbp3DIcosphereSubdivision < 0) fail("lbp3DIcosphereSubdivision", "must not be negative");
 }
 
-ExtractionResult extract(const Image& image, const Mask& mask, const ExtractionParams& params) {
-    validateParams(params);
-    const Settings& settings = params.settings;
-    ExtractionResult result;
-    DiagnosticList& diagnostics = result.diagnostics;
+namespace {
 
+// The configuration and original image/mask diagnostics an extraction starts with.
+ExtractionResult startResult(const Image& image, const Mask& mask, const ExtractionParams& params) {
+    ExtractionResult result;
+    const Settings& settings = params.settings;
     if (settings.additionalInfo) {
+        DiagnosticList& diagnostics = result.diagnostics;
         diagnostics.push_back({"diagnostics_Versions_PyRadiomicsReference", kPyRadiomicsReference});
         diagnostics.push_back({"diagnostics_Configuration_Settings", describeSettings(settings)});
         diagnostics.push_back({"diagnostics_Configuration_EnabledImageTypes", describeImageTypes(params.imageTypes, settings)});
         addImageElements(diagnostics, image, "original");
         addMaskElements(diagnostics, nullptr, mask, "original");
     }
+    return result;
+}
+
+// One ROI after the steps that depend on it alone (mask checks, re-segmentation, shape),
+// ready for the intensity classes on every derived image.
+struct PreparedRoi {
+    ExtractionResult result;
+    std::optional<Mask> correctedMask;   // checkMask put the mask on the image grid
+    std::optional<Mask> resegmentedMask; // resegmentRange is set
+    IndexBox box;                        // of the ROI on the working image
+    Mask croppedRoi;                     // the ROI the intensity classes read, cropped to box
+};
+
+// The full-grid ROI the intensity classes read: re-segmented, corrected or as given.
+const Mask& roiMask(const PreparedRoi& prepared, const Mask& workingMask) {
+    if (prepared.resegmentedMask) return *prepared.resegmentedMask;
+    if (prepared.correctedMask) return *prepared.correctedMask;
+    return workingMask;
+}
+
+PreparedRoi prepareRoi(ExtractionResult started, const Image& workingImage, const Mask& workingMask,
+                       const ExtractionParams& params) {
+    const Settings& settings = params.settings;
+    PreparedRoi prepared;
+    prepared.result = std::move(started);
+    DiagnosticList& diagnostics = prepared.result.diagnostics;
+
+    MaskCheck check = checkMask(workingImage, workingMask, settings);
+    prepared.correctedMask = std::move(check.correctedMask);
+    const Mask& checked = prepared.correctedMask ? *prepared.correctedMask : workingMask;
+    if (prepared.correctedMask && settings.additionalInfo) addMaskElements(diagnostics, &workingImage, checked, "corrected");
+    prepared.box = check.boundingBox;
+
+    if (!settings.resegmentRange.empty()) {
+        prepared.resegmentedMask = resegmentMask(workingImage, checked, settings);
+        // As PyRadiomics: the re-segmented ROI's box is used from here on, shape included.
+        prepared.box = checkMask(workingImage, *prepared.resegmentedMask, settings).boundingBox;
+        if (settings.additionalInfo) addMaskElements(diagnostics, &workingImage, *prepared.resegmentedMask, "resegmented");
+    }
+
+    const Mask& shapeMask = (settings.resegmentShape && prepared.resegmentedMask) ? *prepared.resegmentedMask : checked;
+    computeShapeClasses(prepared.result, crop(shapeMask, prepared.box), params);
+    prepared.croppedRoi = crop(roiMask(prepared, workingMask), prepared.box);
+    return prepared;
+}
+
+// The derived images of one non-original image type, computed on the part of the working
+// image that gives exact values inside `box` (see filterInputBox); `input` receives that part.
+std::vector<DerivedImage> deriveForBox(const ImageTypeSpec& spec, const Image& workingImage, const Mask& roi,
+                                       const IndexBox& box, IndexBox& input) {
+    try {
+        input = filterInputBox(spec, box, workingImage.geometry);
+        const bool whole = input.extent() == workingImage.geometry.size;
+        return whole ? deriveImages(spec, workingImage, roi) : deriveImages(spec, crop(workingImage, input), crop(roi, input));
+    } catch (const std::invalid_argument& error) {
+        throw std::invalid_argument("image type " + spec.name + ": " + error.what());
+    } catch (const std::exception& error) {
+        throw std::runtime_error("image type " + spec.name + ": " + error.what());
+    }
+}
+
+// The intensity classes of one ROI on derived images computed on `input` of the working grid.
+void addDerivedClasses(PreparedRoi& prepared, const std::vector<DerivedImage>& derived, const IndexBox& input,
+                       const ImageTypeSpec& spec, const ExtractionParams& params) {
+    IndexBox roiInInput = prepared.box;
+    for (int a = 0; a < 3; ++a) {
+        roiInInput.lower[a] -= input.lower[a];
+        roiInInput.upper[a] -= input.lower[a];
+    }
+    for (const auto& image : derived) {
+        computeIntensityClasses(prepared.result, image.name, crop(image.image, roiInInput), prepared.croppedRoi,
+                                spec.settings, params);
+    }
+}
+
+IndexBox unite(const IndexBox& a, const IndexBox& b) {
+    IndexBox out = a;
+    for (int i = 0; i < 3; ++i) {
+        out.lower[i] = std::min(a.lower[i], b.lower[i]);
+        out.upper[i] = std::max(a.upper[i], b.upper[i]);
+    }
+    return out;
+}
+
+// Runs `step` for one ROI, naming the ROI in any error it throws.
+template <typename Step>
+void forRoi(const std::string& name, Step&& step) {
+    try {
+        step();
+    } catch (const std::invalid_argument& error) {
+        throw std::invalid_argument("ROI " + name + ": " + error.what());
+    } catch (const std::exception& error) {
+        throw std::runtime_error("ROI " + name + ": " + error.what());
+    }
+}
+
+} // namespace
+
+ExtractionResult extract(const Image& image, const Mask& mask, const ExtractionParams& params) {
+    validateParams(params);
+    const Settings& settings = params.settings;
+    ExtractionResult started = startResult(image, mask, params);
 
     // RadiomicsFeatureExtractor.loadImage: normalise, resample or pre-crop.
     // Only copy the image when preprocessing changes it: a tomosynthesis volume is large.
-    std::optional<ImageAndMask> prepared;
+    std::optional<ImageAndMask> preprocessed;
     if (settings.normalize || settings.resampledPixelSpacing || settings.preCrop) {
-        prepared = preprocess(image, mask, settings);
+        preprocessed = preprocess(image, mask, settings);
     }
-    const Image& workingImage = prepared ? prepared->image : image;
-    const Mask* workingMask = prepared ? &prepared->mask : &mask;
+    const Image& workingImage = preprocessed ? preprocessed->image : image;
+    const Mask& workingMask = preprocessed ? preprocessed->mask : mask;
     if (settings.additionalInfo && settings.resampledPixelSpacing) {
-        addImageElements(diagnostics, workingImage, "interpolated");
-        addMaskElements(diagnostics, &workingImage, *workingMask, "interpolated");
+        addImageElements(started.diagnostics, workingImage, "interpolated");
+        addMaskElements(started.diagnostics, &workingImage, workingMask, "interpolated");
     }
 
-    MaskCheck check = checkMask(workingImage, *workingMask, settings);
-    if (check.correctedMask) {
-        workingMask = &*check.correctedMask;
-        if (settings.additionalInfo) addMaskElements(diagnostics, &workingImage, *workingMask, "corrected");
-    }
-    IndexBox box = check.boundingBox;
-
-    std::optional<Mask> resegmented;
-    if (!settings.resegmentRange.empty()) {
-        resegmented = resegmentMask(workingImage, *workingMask, settings);
-        // As PyRadiomics: the re-segmented ROI's box is used from here on, shape included.
-        box = checkMask(workingImage, *resegmented, settings).boundingBox;
-        if (settings.additionalInfo) addMaskElements(diagnostics, &workingImage, *resegmented, "resegmented");
-    }
-
-    const Mask& shapeMask = (settings.resegmentShape && resegmented) ? *resegmented : *workingMask;
-    computeShapeClasses(result, crop(shapeMask, box), params);
-
-    const Mask& roi = resegmented ? *resegmented : *workingMask;
-    const Mask croppedRoi = crop(roi, box);
+    PreparedRoi prepared = prepareRoi(std::move(started), workingImage, workingMask, params);
+    const Mask& roi = roiMask(prepared, workingMask);
     for (const auto& spec : params.imageTypes) {
         if (spec.name == "Original") { // no need to copy the whole image first
-            computeIntensityClasses(result, "original", crop(workingImage, box), croppedRoi, spec.settings, params);
+            computeIntensityClasses(prepared.result, "original", crop(workingImage, prepared.box), prepared.croppedRoi,
+                                    spec.settings, params);
             continue;
         }
         // A filter sees as much of the image as its values at the ROI depend on: a margin for
         // local shift-invariant filters, the whole preprocessed image otherwise (as PyRadiomics).
-        std::vector<DerivedImage> derived;
         IndexBox input;
-        try {
-            input = filterInputBox(spec, box, workingImage.geometry);
-            const bool whole = input.extent() == workingImage.geometry.size;
-            derived = whole ? deriveImages(spec, workingImage, roi)
-                            : deriveImages(spec, crop(workingImage, input), crop(roi, input));
-        } catch (const std::invalid_argument& error) {
-            throw std::invalid_argument("image type " + spec.name + ": " + error.what());
-        } catch (const std::exception& error) {
-            throw std::runtime_error("image type " + spec.name + ": " + error.what());
+        const auto derived = deriveForBox(spec, workingImage, roi, prepared.box, input);
+        addDerivedClasses(prepared, derived, input, spec, params);
+    }
+    return std::move(prepared.result);
+}
+
+std::vector<RoiExtraction> extractRois(const Image& image, const std::vector<NamedRoi>& rois,
+                                       const ExtractionParams& params) {
+    const Settings& settings = params.settings;
+    // Preprocessing that reads the ROI (resampling around it, pre-cropping to it) or the image
+    // (normalising) gives each ROI its own filter input: nothing to share, extract one by one.
+    bool shareable = !settings.normalize && !settings.resampledPixelSpacing && !settings.preCrop;
+    for (const auto& roi : rois) shareable = shareable && roi.mask.geometry.sameGrid(image.geometry);
+    std::vector<RoiExtraction> out;
+    if (!shareable) {
+        for (const auto& roi : rois) {
+            forRoi(roi.name, [&] { out.push_back({roi.name, extract(image, roi.mask, params)}); });
         }
-        IndexBox roiInInput = box;
-        for (int a = 0; a < 3; ++a) {
-            roiInInput.lower[a] -= input.lower[a];
-            roiInInput.upper[a] -= input.lower[a];
+        return out;
+    }
+    if (rois.empty()) return out;
+    validateParams(params);
+
+    // The ROI-specific steps first, collecting the box and the voxels every ROI covers.
+    std::vector<PreparedRoi> prepared;
+    prepared.reserve(rois.size());
+    IndexBox unionBox;
+    Mask unionMask;
+    unionMask.geometry = image.geometry;
+    unionMask.voxels.assign(image.voxels.size(), 0);
+    for (const auto& roi : rois) {
+        forRoi(roi.name, [&] { prepared.push_back(prepareRoi(startResult(image, roi.mask, params), image, roi.mask, params)); });
+        PreparedRoi& last = prepared.back();
+        unionBox = prepared.size() == 1 ? last.box : unite(unionBox, last.box);
+        const Mask& full = roiMask(last, roi.mask);
+        for (std::size_t i = 0; i < full.voxels.size(); ++i) unionMask.voxels[i] |= full.voxels[i];
+        last.correctedMask.reset(); // only the cropped ROI is read from here on
+        last.resegmentedMask.reset();
+    }
+
+    // Each filter once, on the part of the image that gives exact values inside every ROI's box
+    // (LBP3D, the one generator that reads the mask, only skips voxels outside all ROIs).
+    for (const auto& spec : params.imageTypes) {
+        if (spec.name == "Original") {
+            for (std::size_t r = 0; r < rois.size(); ++r) {
+                forRoi(rois[r].name, [&] {
+                    computeIntensityClasses(prepared[r].result, "original", crop(image, prepared[r].box),
+                                            prepared[r].croppedRoi, spec.settings, params);
+                });
+            }
+            continue;
         }
-        for (const auto& image : derived) {
-            computeIntensityClasses(result, image.name, crop(image.image, roiInInput), croppedRoi, spec.settings, params);
+        IndexBox input;
+        const auto derived = deriveForBox(spec, image, unionMask, unionBox, input);
+        for (std::size_t r = 0; r < rois.size(); ++r) {
+            forRoi(rois[r].name, [&] { addDerivedClasses(prepared[r], derived, input, spec, params); });
         }
     }
-    return result;
+    for (std::size_t r = 0; r < rois.size(); ++r) out.push_back({rois[r].name, std::move(prepared[r].result)});
+    return out;
 }
 
 } // namespace radnode::analysis

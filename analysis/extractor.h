@@ -5,6 +5,7 @@
 
 #include "analysis/feature.h"
 #include "analysis/image.h"
+#include "analysis/peritumoral.h"
 #include "analysis/settings.h"
 
 #include <string>
@@ -27,6 +28,19 @@ struct ExtractionResult {
 // classes, image types, feature names and impossible settings throw std::invalid_argument
 // naming them; an ROI that fails PyRadiomics' checks throws std::invalid_argument too.
 ExtractionResult extract(const Image& image, const Mask& mask, const ExtractionParams& params);
+
+struct RoiExtraction {
+    std::string roi; // NamedRoi::name
+    ExtractionResult result;
+};
+
+// The same results as extract(image, roi.mask, params) for each ROI, bit for bit and in the
+// ROIs' order, but each filter runs once, on the box covering every ROI plus its reach, and
+// its images are shared. The masks share the image's grid. When preprocessing makes the filter
+// input depend on the ROI or its grid (normalize, resampledPixelSpacing, preCrop, a mask off the
+// image grid), the ROIs are extracted one by one. Errors name the ROI: "ROI ring-3mm: ...".
+std::vector<RoiExtraction> extractRois(const Image& image, const std::vector<NamedRoi>& rois,
+                                       const ExtractionParams& params);
 
 // The part of `grid` a filter needs to give, inside `roiBox`, exactly the values it gives on the
 // whole image: `roiBox` plus the filter's reach for local shift-invariant filters (Wavelet,

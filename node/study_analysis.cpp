@@ -144,16 +144,16 @@ StudyAnalysisOutput analyzeStudy(storage::NodeStore& store, const storage::JobRo
     for (std::size_t i = 0; i < inputs.size(); ++i) {
         const auto& input = inputs[i];
         const auto params = paramsFor(input, config);
-        for (auto& roi : roisFor(input, config)) {
-            AnalysedRoi result{roi.name, input.view, input.laterality, &input, inputSegmentation[i], roi.mask.count(), {}};
-            try {
-                result.features = analysis::extract(input.image, roi.mask, params).features;
-            } catch (const std::invalid_argument& error) {
-                throw JobError("ROI " + roi.name + " of segment " + std::to_string(input.segmentNumber) + ": " +
-                                   error.what(),
-                               false);
-            }
-            analysed.push_back(std::move(result));
+        const auto rois = roisFor(input, config);
+        std::vector<analysis::RoiExtraction> extracted;
+        try {
+            extracted = analysis::extractRois(input.image, rois, params); // its errors start "ROI <name>: "
+        } catch (const std::invalid_argument& error) {
+            throw JobError("segment " + std::to_string(input.segmentNumber) + ": " + error.what(), false);
+        }
+        for (std::size_t r = 0; r < rois.size(); ++r) {
+            analysed.push_back(AnalysedRoi{rois[r].name, input.view, input.laterality, &input, inputSegmentation[i],
+                                           rois[r].mask.count(), std::move(extracted[r].result.features)});
         }
     }
 
