@@ -1,5 +1,7 @@
 #include "dicom/store_scp.h"
 
+#include "dicom/dataset_values.h"
+
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
@@ -42,11 +44,8 @@ bool supportedTransferSyntax(const char* uid) {
                        [uid](const char* supported) { return std::string(supported) == uid; });
 }
 
-std::string stringOf(DcmItem& item, const DcmTagKey& tag) {
-    OFString value;
-    if (item.findAndGetOFString(tag, value).bad()) return {};
-    return value.c_str();
-}
+// Trimmed values: a UID padded with a NUL or space must still match, and name a path.
+using detail::getString;
 
 // Instances a segmentation was drawn on: the referenced series/instance lists and every
 // frame's derivation source (PS3.3 C.8.20 and the Segmentation functional groups).
@@ -57,7 +56,7 @@ void collectSegmentationReferences(DcmDataset& dataset, std::set<std::string>& u
             DcmSequenceOfItems* instances = nullptr;
             if (series->getItem(s)->findAndGetSequence(DCM_ReferencedInstanceSequence, instances).good() && instances) {
                 for (unsigned long i = 0; i < instances->card(); ++i) {
-                    const auto uid = stringOf(*instances->getItem(i), DCM_ReferencedSOPInstanceUID);
+                    const auto uid = getString(*instances->getItem(i), DCM_ReferencedSOPInstanceUID);
                     if (!uid.empty()) uids.insert(uid);
                 }
             }
@@ -76,7 +75,7 @@ void collectSegmentationReferences(DcmDataset& dataset, std::set<std::string>& u
                     continue;
                 }
                 for (unsigned long i = 0; i < sources->card(); ++i) {
-                    const auto uid = stringOf(*sources->getItem(i), DCM_ReferencedSOPInstanceUID);
+                    const auto uid = getString(*sources->getItem(i), DCM_ReferencedSOPInstanceUID);
                     if (!uid.empty()) uids.insert(uid);
                 }
             }
@@ -99,14 +98,14 @@ ReceivedInstance readInstanceHeader(const std::filesystem::path& file) {
     DcmMetaInfo& meta = *format.getMetaInfo();
     ReceivedInstance instance;
     instance.file = file;
-    instance.sopClassUid = stringOf(dataset, DCM_SOPClassUID);
-    instance.sopInstanceUid = stringOf(dataset, DCM_SOPInstanceUID);
-    instance.studyUid = stringOf(dataset, DCM_StudyInstanceUID);
-    instance.seriesUid = stringOf(dataset, DCM_SeriesInstanceUID);
-    instance.modality = stringOf(dataset, DCM_Modality);
-    instance.patientId = stringOf(dataset, DCM_PatientID);
-    instance.accessionNumber = stringOf(dataset, DCM_AccessionNumber);
-    instance.transferSyntax = stringOf(meta, DCM_TransferSyntaxUID);
+    instance.sopClassUid = getString(dataset, DCM_SOPClassUID);
+    instance.sopInstanceUid = getString(dataset, DCM_SOPInstanceUID);
+    instance.studyUid = getString(dataset, DCM_StudyInstanceUID);
+    instance.seriesUid = getString(dataset, DCM_SeriesInstanceUID);
+    instance.modality = getString(dataset, DCM_Modality);
+    instance.patientId = getString(dataset, DCM_PatientID);
+    instance.accessionNumber = getString(dataset, DCM_AccessionNumber);
+    instance.transferSyntax = getString(meta, DCM_TransferSyntaxUID);
     if (isSegmentation(instance.sopClassUid)) {
         std::set<std::string> uids;
         collectSegmentationReferences(dataset, uids);
