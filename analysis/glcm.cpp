@@ -301,15 +301,7 @@ const GlcmFeature& findFeature(const std::string& name) {
 
 // PyRadiomics' distance weight of one direction: exp(-||offset * spacing||^2) in the chosen norm.
 double directionWeight(const TextureAngle& angle, const std::array<double, 3>& spacing, WeightingNorm norm) {
-    double infinity = 0.0;
-    double manhattan = 0.0;
-    double squares = 0.0;
-    for (int axis = 0; axis < 3; ++axis) {
-        const double length = std::abs(angle[axis]) * spacing[axis];
-        infinity = std::max(infinity, length);
-        manhattan += length;
-        squares += length * length;
-    }
+    const auto [infinity, manhattan, squares] = directionLengths(angle, spacing);
     switch (norm) {
     case WeightingNorm::Infinity: return std::exp(-infinity * infinity);
     case WeightingNorm::Euclidean: return std::exp(-squares);

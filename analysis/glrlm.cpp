@@ -74,15 +74,7 @@ double (*findFeature(const std::string& name))(const Glrlm&) {
 // PyRadiomics' GLRLM weight of a direction: its length in the chosen norm (no exponential,
 // unlike the GLCM).
 double directionWeight(const TextureAngle& angle, const std::array<double, 3>& spacing, WeightingNorm norm) {
-    double infinity = 0.0;
-    double manhattan = 0.0;
-    double squares = 0.0;
-    for (int axis = 0; axis < 3; ++axis) {
-        const double length = std::abs(angle[axis]) * spacing[axis];
-        infinity = std::max(infinity, length);
-        manhattan += length;
-        squares += length * length;
-    }
+    const auto [infinity, manhattan, squares] = directionLengths(angle, spacing);
     switch (norm) {
     case WeightingNorm::Infinity: return infinity;
     case WeightingNorm::Euclidean: return std::sqrt(squares);

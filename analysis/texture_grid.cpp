@@ -132,4 +132,15 @@ void reportNaNs(const FeatureList& features, const std::string& reason, Diagnost
     }
 }
 
+DirectionLengths directionLengths(const TextureAngle& angle, const std::array<double, 3>& spacing) {
+    DirectionLengths lengths;
+    for (int axis = 0; axis < 3; ++axis) {
+        const double length = std::abs(angle[axis]) * spacing[axis];
+        lengths.infinity = std::max(lengths.infinity, length);
+        lengths.manhattan += length;
+        lengths.squares += length * length;
+    }
+    return lengths;
+}
+
 } // namespace radnode::analysis

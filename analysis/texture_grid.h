@@ -33,6 +33,13 @@ std::vector<TextureAngle> textureAngles(const std::array<int, 3>& boxSize, const
 // when force2Ddimension is not 0, 1 or 2.
 int excludedTextureAxis(const Settings& settings);
 
+// A direction's physical length (offset times spacing) in each norm PyRadiomics' weightingNorm
+// names; GLCM and GLRLM turn these into their own weights. `squares` is the squared Euclidean length.
+struct DirectionLengths {
+    double infinity = 0.0, manhattan = 0.0, squares = 0.0;
+};
+DirectionLengths directionLengths(const TextureAngle& angle, const std::array<double, 3>& spacing);
+
 // The ROI cropped to its bounding box (as PyRadiomics crops before texture), surrounded by a
 // border of zero voxels wide enough that no neighbour lookup needs a bounds check.
 struct TextureGrid {
