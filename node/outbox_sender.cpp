@@ -30,7 +30,13 @@ int OutboxSender::tick(std::int64_t nowMs) {
         }
         dicom::StoreTarget target{destination->aeTitle, destination->host, destination->port,
                                   destination->callingAeTitle.empty() ? callingAeTitle_ : destination->callingAeTitle, 30};
-        const auto outcome = dicom::sendFile(target, delivery.srPath);
+        // The SR first, then the objects that travel with it; the first failure decides, and
+        // a retry sends them all again under the same SOP Instance UIDs (idempotent at a PACS).
+        auto outcome = dicom::sendFile(target, delivery.srPath);
+        for (const auto& object : delivery.objects) {
+            if (!outcome.ok()) break;
+            outcome = dicom::sendFile(target, object.path);
+        }
         const LogFields fields{{"delivery", std::to_string(delivery.id)},
                                {"destination", delivery.destination},
                                {"status", outcome.status},

@@ -304,7 +304,30 @@ StudyAnalysisOutput analyzeStudy(storage::NodeStore& store, const storage::JobRo
     json.endArray();
     json.endObject();
 
-    output.result = storage::ResultRecord{written.sopInstanceUid, written.seriesInstanceUid, written.file, json.str()};
+    output.result = storage::ResultRecord{written.sopInstanceUid, written.seriesInstanceUid, written.file, json.str(),
+                                          {}, {}, {}};
+    for (const auto& score : output.scores) {
+        storage::ScoreRecord record;
+        record.modelName = score.modelName;
+        record.modelVersion = score.modelVersion;
+        record.scored = score.scored;
+        record.reason = score.reason;
+        record.threshold = score.threshold;
+        if (score.scored) {
+            record.radScore = score.radScore;
+            record.probability = score.probability;
+            record.predictedClass = score.predictedClass;
+        }
+        output.result.scores.push_back(std::move(record));
+    }
+    for (const auto& result : analysed) {
+        for (const auto& feature : result.features) {
+            std::optional<double> value;
+            if (std::isfinite(feature.value)) value = feature.value;
+            output.result.features.push_back(
+                storage::FeatureRecord{result.roi, result.view, result.laterality, feature.name, value});
+        }
+    }
     return output;
 }
 

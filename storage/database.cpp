@@ -50,6 +50,10 @@ Statement& Statement::bind(int index, const std::optional<std::int64_t>& value) 
     return value ? bind(index, *value) : bindNull(index);
 }
 
+Statement& Statement::bind(int index, const std::optional<double>& value) {
+    return value ? bind(index, *value) : bindNull(index);
+}
+
 bool Statement::step() {
     const int rc = sqlite3_step(statement_);
     if (rc == SQLITE_ROW) return true;
@@ -60,6 +64,11 @@ bool Statement::step() {
 void Statement::run() {
     while (step()) {
     }
+}
+
+void Statement::reset() {
+    sqlite3_reset(statement_);
+    sqlite3_clear_bindings(statement_);
 }
 
 bool Statement::isNull(int column) const { return sqlite3_column_type(statement_, column) == SQLITE_NULL; }
@@ -80,6 +89,11 @@ std::optional<std::string> Statement::optionalText(int column) const {
 std::optional<std::int64_t> Statement::optionalInteger(int column) const {
     if (isNull(column)) return std::nullopt;
     return integer(column);
+}
+
+std::optional<double> Statement::optionalReal(int column) const {
+    if (isNull(column)) return std::nullopt;
+    return real(column);
 }
 
 Database::Database(const std::filesystem::path& file) : file_(file) {

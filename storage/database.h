@@ -37,11 +37,14 @@ public:
     Statement& bindNull(int index);
     Statement& bind(int index, const std::optional<std::string>& value);
     Statement& bind(int index, const std::optional<std::int64_t>& value);
+    Statement& bind(int index, const std::optional<double>& value);
 
     // Advances to the next row; false when done.
     bool step();
     // Runs a statement that returns no rows.
     void run();
+    // Makes a statement that ran ready to run again with new bindings (bulk inserts).
+    void reset();
 
     bool isNull(int column) const;
     std::int64_t integer(int column) const;
@@ -49,6 +52,7 @@ public:
     std::string text(int column) const;
     std::optional<std::string> optionalText(int column) const;
     std::optional<std::int64_t> optionalInteger(int column) const;
+    std::optional<double> optionalReal(int column) const;
 
 private:
     Database& database_;

@@ -374,6 +374,32 @@ std::int64_t NodeStore::completeJob(std::int64_t jobId, const ResultRecord& resu
     insert.run();
     const std::int64_t resultId = database_.lastInsertId();
 
+    Statement score(database_, "INSERT INTO result_scores (result_id, model_name, model_version, scored, reason, "
+                               "rad_score, probability, threshold, predicted_class, flags) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    for (const auto& s : result.scores) {
+        score.bind(1, resultId).bind(2, s.modelName).bind(3, s.modelVersion).bind(4, s.scored ? 1 : 0);
+        score.bind(5, s.reason).bind(6, s.radScore).bind(7, s.probability).bind(8, s.threshold);
+        score.bind(9, s.predictedClass).bind(10, s.flags);
+        score.run();
+        score.reset();
+    }
+    Statement feature(database_, "INSERT INTO result_features (result_id, roi, view, laterality, feature, value) "
+                                 "VALUES (?, ?, ?, ?, ?, ?)");
+    for (const auto& f : result.features) {
+        feature.bind(1, resultId).bind(2, f.roi).bind(3, f.view).bind(4, f.laterality).bind(5, f.feature);
+        feature.bind(6, f.value);
+        feature.run();
+        feature.reset();
+    }
+    Statement object(database_, "INSERT INTO result_objects (result_id, sop_instance_uid, sop_class_uid, path) "
+                                "VALUES (?, ?, ?, ?)");
+    for (const auto& o : result.objects) {
+        object.bind(1, resultId).bind(2, o.sopInstanceUid).bind(3, o.sopClassUid).bind(4, o.path.string());
+        object.run();
+        object.reset();
+    }
+
     for (const auto& destination : destinations) {
         Statement delivery(database_, "INSERT INTO deliveries (result_id, destination, state, next_attempt_at, "
                                       "created_at, updated_at) VALUES (?, ?, 'pending', ?, ?, ?)");
@@ -451,6 +477,53 @@ std::vector<ResultRow> NodeStore::results(std::int64_t since, int limit) {
     return rows;
 }
 
+std::vector<ScoreRecord> NodeStore::resultScores(std::int64_t resultId) {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, "SELECT model_name, model_version, scored, coalesce(reason, ''), rad_score, probability, "
+                           "threshold, coalesce(predicted_class, ''), flags FROM result_scores WHERE result_id = ? "
+                           "ORDER BY rowid");
+    s.bind(1, resultId);
+    std::vector<ScoreRecord> rows;
+    while (s.step()) {
+        ScoreRecord row;
+        row.modelName = s.text(0);
+        row.modelVersion = s.text(1);
+        row.scored = s.integer(2) != 0;
+        row.reason = s.text(3);
+        row.radScore = s.optionalReal(4);
+        row.probability = s.optionalReal(5);
+        row.threshold = s.real(6);
+        row.predictedClass = s.text(7);
+        row.flags = s.text(8);
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+std::vector<FeatureRecord> NodeStore::resultFeatures(std::int64_t resultId) {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, "SELECT roi, view, laterality, feature, value FROM result_features WHERE result_id = ? "
+                           "ORDER BY rowid");
+    s.bind(1, resultId);
+    std::vector<FeatureRecord> rows;
+    while (s.step()) rows.push_back(FeatureRecord{s.text(0), s.text(1), s.text(2), s.text(3), s.optionalReal(4)});
+    return rows;
+}
+
+std::vector<ResultObject> NodeStore::resultObjects(std::int64_t resultId) {
+    std::lock_guard lock(mutex_);
+    return resultObjectsLocked(resultId);
+}
+
+std::vector<ResultObject> NodeStore::resultObjectsLocked(std::int64_t resultId) {
+    Statement s(database_, "SELECT sop_instance_uid, sop_class_uid, path FROM result_objects WHERE result_id = ? "
+                           "ORDER BY rowid");
+    s.bind(1, resultId);
+    std::vector<ResultObject> rows;
+    while (s.step()) rows.push_back(ResultObject{s.text(0), s.text(1), s.text(2)});
+    return rows;
+}
+
 std::vector<DeliveryRow> NodeStore::dueDeliveries(std::int64_t now, int limit) {
     std::lock_guard lock(mutex_);
     Statement s(database_, std::string("SELECT ") + kDeliveryColumns +
@@ -459,6 +532,7 @@ std::vector<DeliveryRow> NodeStore::dueDeliveries(std::int64_t now, int limit) {
     s.bind(1, now).bind(2, limit);
     std::vector<DeliveryRow> rows;
     while (s.step()) rows.push_back(deliveryFrom(s));
+    for (auto& row : rows) row.objects = resultObjectsLocked(row.resultId);
     return rows;
 }
 
@@ -469,6 +543,7 @@ std::vector<DeliveryRow> NodeStore::deliveries(int limit) {
     s.bind(1, limit);
     std::vector<DeliveryRow> rows;
     while (s.step()) rows.push_back(deliveryFrom(s));
+    for (auto& row : rows) row.objects = resultObjectsLocked(row.resultId);
     return rows;
 }
 

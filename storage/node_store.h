@@ -53,10 +53,36 @@ struct JobRow {
     std::int64_t createdAt = 0, updatedAt = 0;
 };
 
+// One model's verdict on a study, as a worklist or the HTTP API shows it.
+struct ScoreRecord {
+    std::string modelName, modelVersion;
+    bool scored = false;
+    std::string reason; // why not scored
+    std::optional<double> radScore, probability;
+    double threshold = 0.5;
+    std::string predictedClass;
+    std::string flags; // comma-separated, e.g. "unstable"
+};
+
+// One feature value of one ROI; nullopt where PyRadiomics gives NaN.
+struct FeatureRecord {
+    std::string roi, view, laterality, feature;
+    std::optional<double> value;
+};
+
+// A further object delivered with the SR (e.g. a summary Secondary Capture image).
+struct ResultObject {
+    std::string sopInstanceUid, sopClassUid;
+    std::filesystem::path path;
+};
+
 struct ResultRecord {
     std::string srSopInstanceUid, srSeriesUid;
     std::filesystem::path srPath;
     std::string summary; // JSON: what a worklist needs
+    std::vector<ScoreRecord> scores;
+    std::vector<FeatureRecord> features;
+    std::vector<ResultObject> objects;
 };
 
 struct ResultRow {
@@ -74,6 +100,7 @@ struct DeliveryRow {
     std::int64_t id = 0, resultId = 0;
     std::string destination, srSopInstanceUid;
     std::filesystem::path srPath;
+    std::vector<ResultObject> objects; // sent after the SR, in the same delivery
     DeliveryState state = DeliveryState::Pending;
     int attempts = 0;
     std::int64_t nextAttemptAt = 0, createdAt = 0;
@@ -158,6 +185,9 @@ public:
     // --- results
     std::optional<ResultRow> latestResult(const std::string& studyUid);
     std::vector<ResultRow> results(std::int64_t since = 0, int limit = 100);
+    std::vector<ScoreRecord> resultScores(std::int64_t resultId);
+    std::vector<FeatureRecord> resultFeatures(std::int64_t resultId);
+    std::vector<ResultObject> resultObjects(std::int64_t resultId);
 
     // --- outbox
     std::vector<DeliveryRow> dueDeliveries(std::int64_t now, int limit = 16);
@@ -178,6 +208,7 @@ public:
     ReconciliationReport reconcile();
 
 private:
+    std::vector<ResultObject> resultObjectsLocked(std::int64_t resultId);
     void auditLocked(const AuditEvent& event);
     std::int64_t createJobLocked(const std::string& studyUid, const char* state, const std::string& error);
 

@@ -102,8 +102,45 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 )sql";
 
+// Version 2: what each result said, in queryable form: the model scores a worklist or the
+// HTTP API shows, the feature values a research export needs, and further objects (summary
+// images) delivered with the SR.
+const char* const kVersion2 = R"sql(
+CREATE TABLE result_scores (
+    result_id         INTEGER NOT NULL REFERENCES results(id),
+    model_name        TEXT NOT NULL,
+    model_version     TEXT NOT NULL,
+    scored            INTEGER NOT NULL,
+    reason            TEXT,
+    rad_score         REAL,
+    probability       REAL,
+    threshold         REAL,
+    predicted_class   TEXT,
+    flags             TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (result_id, model_name, model_version)
+);
+
+CREATE TABLE result_features (
+    result_id         INTEGER NOT NULL REFERENCES results(id),
+    roi               TEXT NOT NULL,
+    view              TEXT NOT NULL,
+    laterality        TEXT NOT NULL,
+    feature           TEXT NOT NULL,
+    value             REAL  -- NULL where the feature is not defined (NaN)
+);
+CREATE INDEX result_features_by_result ON result_features(result_id);
+
+CREATE TABLE result_objects (
+    result_id         INTEGER NOT NULL REFERENCES results(id),
+    sop_instance_uid  TEXT NOT NULL UNIQUE,
+    sop_class_uid     TEXT NOT NULL,
+    path              TEXT NOT NULL
+);
+CREATE INDEX result_objects_by_result ON result_objects(result_id);
+)sql";
+
 const std::vector<const char*>& migrations() {
-    static const std::vector<const char*> steps{kVersion1};
+    static const std::vector<const char*> steps{kVersion1, kVersion2};
     return steps;
 }
 

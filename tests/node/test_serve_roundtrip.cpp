@@ -73,6 +73,9 @@ TEST_CASE("a synthetic ultrasound study goes from storescu through radnode to st
     CHECK(sqlite(database, "SELECT count(*) FROM jobs WHERE state = 'done'") == "1");
     CHECK(sqlite(database, "SELECT count(*) FROM deliveries WHERE state = 'delivered'") == "1");
     CHECK(sqlite(database, "SELECT count(*) FROM audit_log WHERE event = 'delivery.succeeded'") == "1");
+    // The result is queryable, not only inside the SR: every feature of every ROI.
+    CHECK(std::stoi(sqlite(database, "SELECT count(DISTINCT roi) FROM result_features")) >= 7);
+    CHECK(std::stoi(sqlite(database, "SELECT count(*) FROM result_features WHERE value IS NOT NULL")) > 700);
 
     const auto audit = runCommand(kRadnode + " audit --state-dir '" + (dir / "state").string() + "' --format json");
     REQUIRE_MESSAGE(audit.exitCode == 0, audit.output);

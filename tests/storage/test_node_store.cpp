@@ -130,15 +130,63 @@ TEST_CASE("jobs are leased once, retried up to the limit, and results queue deli
 
     const auto second = store.enqueueJob("1.2.3");
     REQUIRE(store.leaseJob("worker-1", 60000));
-    const auto resultId = store.completeJob(second, ResultRecord{"1.2.9", "1.2.8", dir / "sr.dcm", "{}"}, {"PACS", "ARCHIVE"});
+    const auto resultId = store.completeJob(second, ResultRecord{"1.2.9", "1.2.8", dir / "sr.dcm", "{}", {}, {}, {}}, {"PACS", "ARCHIVE"});
     CHECK(store.job(second)->state == JobState::Done);
     CHECK(store.dueDeliveries(nowMs()).size() == 2);
     CHECK(store.latestResult("1.2.3")->id == resultId);
 
     const auto third = store.enqueueJob("1.2.3");
     REQUIRE(store.leaseJob("worker-1", 60000));
-    store.completeJob(third, ResultRecord{"1.2.10", "1.2.8", dir / "sr2.dcm", "{}"}, {});
+    store.completeJob(third, ResultRecord{"1.2.10", "1.2.8", dir / "sr2.dcm", "{}", {}, {}, {}}, {});
     CHECK(store.latestResult("1.2.3")->supersedes == resultId);
+}
+
+TEST_CASE("a result keeps its scores, features and accompanying objects, and deliveries carry the objects") {
+    TempDir dir;
+    NodeStore store(dir / "db.sqlite", dir / "files");
+    store.storeInstance(received(store, "img"), record("1.2.3.5"));
+    const auto jobId = store.enqueueJob("1.2.3");
+    REQUIRE(store.leaseJob("w", 1000));
+    ResultRecord result{"1.2.9", "1.2.8", dir / "sr.dcm", "{}", {}, {}, {}};
+    ScoreRecord scored;
+    scored.modelName = "demo";
+    scored.modelVersion = "1";
+    scored.scored = true;
+    scored.radScore = 0.4;
+    scored.probability = 0.6;
+    scored.threshold = 0.5;
+    scored.predictedClass = "N+";
+    scored.flags = "unstable";
+    ScoreRecord unscored;
+    unscored.modelName = "dbt";
+    unscored.modelVersion = "2";
+    unscored.reason = "no DBT image";
+    result.scores = {scored, unscored};
+    result.features = {FeatureRecord{"tumor", "", "L", "original_firstorder_Mean", 12.5},
+                       FeatureRecord{"ring-3mm", "", "L", "original_glcm_Imc2", std::nullopt}};
+    result.objects = {ResultObject{"1.2.9.1", "1.2.840.10008.5.1.4.1.1.7", dir / "sc.dcm"}};
+    const auto resultId = store.completeJob(jobId, result, {"PACS"});
+
+    const auto scores = store.resultScores(resultId);
+    REQUIRE(scores.size() == 2);
+    CHECK(scores[0].probability == 0.6);
+    CHECK(scores[0].predictedClass == "N+");
+    CHECK(scores[0].flags == "unstable");
+    CHECK(!scores[1].scored);
+    CHECK(!scores[1].probability);
+    CHECK(scores[1].reason == "no DBT image");
+
+    const auto features = store.resultFeatures(resultId);
+    REQUIRE(features.size() == 2);
+    CHECK(features[0].value == 12.5);
+    CHECK(features[1].roi == "ring-3mm");
+    CHECK(!features[1].value); // NaN is stored as NULL, not as a number
+
+    const auto due = store.dueDeliveries(nowMs());
+    REQUIRE(due.size() == 1);
+    REQUIRE(due[0].objects.size() == 1);
+    CHECK(due[0].objects[0].sopInstanceUid == "1.2.9.1");
+    CHECK(due[0].objects[0].path == dir / "sc.dcm");
 }
 
 TEST_CASE("deliveries: retry later, fail for good, operator retry") {
@@ -147,7 +195,7 @@ TEST_CASE("deliveries: retry later, fail for good, operator retry") {
     store.storeInstance(received(store, "img"), record("1.2.3.5"));
     const auto jobId = store.enqueueJob("1.2.3");
     store.leaseJob("w", 1000);
-    store.completeJob(jobId, ResultRecord{"1.2.9", "1.2.8", dir / "sr.dcm", "{}"}, {"PACS"});
+    store.completeJob(jobId, ResultRecord{"1.2.9", "1.2.8", dir / "sr.dcm", "{}", {}, {}, {}}, {"PACS"});
     auto due = store.dueDeliveries(nowMs());
     REQUIRE(due.size() == 1);
     store.scheduleRetry(due[0].id, "association refused", "connection refused", nowMs() + 60000);
