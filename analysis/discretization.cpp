@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
 #include <stdexcept>
 
 namespace radnode::analysis {
@@ -87,14 +86,17 @@ DiscretizedRoi discretize(const Image& image, const Mask& mask, const Settings& 
     roi.mask = mask.voxels;
     roi.edges = binEdges(roiValues, settings);
     roi.levels.assign(mask.voxels.size(), 0);
-    std::set<int> present;
+    // Levels run from 0 to edges.size(): a flag per level instead of a set per voxel.
+    std::vector<std::uint8_t> present(roi.edges.size() + 1, 0);
     for (std::size_t i = 0; i < mask.voxels.size(); ++i) {
         if (!mask.voxels[i]) continue;
         const int level = digitize(image.voxels[i], roi.edges);
         roi.levels[i] = level;
-        present.insert(level);
+        present[static_cast<std::size_t>(level)] = 1;
     }
-    roi.presentLevels.assign(present.begin(), present.end());
+    for (std::size_t level = 0; level < present.size(); ++level) {
+        if (present[level]) roi.presentLevels.push_back(static_cast<int>(level));
+    }
     roi.maxLevel = roi.presentLevels.empty() ? 0 : roi.presentLevels.back();
     return roi;
 }

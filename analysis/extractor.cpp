@@ -11,6 +11,7 @@
 #include "analysis/preprocessing.h"
 #include "analysis/shape.h"
 #include "analysis/shape2d.h"
+#include "analysis/texture_grid.h"
 #include "analysis/wavelet_filters.h"
 
 #include <algorithm>
@@ -31,19 +32,19 @@ constexpr const char* kPyRadiomicsReference = "3.1.0.post111 (8ed5793)";
 
 // ---- feature classes ---------------------------------------------------------------------
 
-using ImageClass = std::function<FeatureList(const Image&, const Mask&, const Settings&,
+using ImageClass = std::function<FeatureList(const Image&, const Mask&, const DiscretizedRoi&, const Settings&,
                                              const std::vector<std::string>&, DiagnosticList&)>;
 using MaskClass = std::function<FeatureList(const Mask&, const Settings&, const std::vector<std::string>&,
                                             DiagnosticList&)>;
-using TextureClass = std::function<FeatureList(const DiscretizedRoi&, const Settings&,
+using TextureClass = std::function<FeatureList(const TextureGrid&, const Settings&,
                                                const std::vector<std::string>&, DiagnosticList&)>;
 
 struct FeatureClass {
     std::string name;
     const std::vector<FeatureDefinition>& (*catalogue)() = nullptr;
     MaskClass shape;     // shape, shape2D: the mask alone
-    ImageClass image;    // firstorder: intensities
-    TextureClass texture; // glcm ... ngtdm: the discretised ROI
+    ImageClass image;    // firstorder: intensities (and the histogram of the discretised ROI)
+    TextureClass texture; // glcm ... ngtdm: the discretised ROI on its texture grid
 };
 
 // PyRadiomics' feature classes, in its extraction order (shape first).
@@ -63,21 +64,27 @@ const std::vector<FeatureClass>& builtClasses() {
         FeatureClass firstorder;
         firstorder.name = "firstorder";
         firstorder.catalogue = &firstOrderFeatures;
-        firstorder.image = &computeFirstOrder;
+        firstorder.image = [](const Image& image, const Mask& mask, const DiscretizedRoi& discretized,
+                              const Settings& settings, const std::vector<std::string>& requested,
+                              DiagnosticList& diagnostics) {
+            return computeFirstOrder(image, mask, discretized, settings, requested, diagnostics);
+        };
         list.push_back(firstorder);
+        using GridCompute = FeatureList (*)(const TextureGrid&, const Settings&, const std::vector<std::string>&,
+                                            DiagnosticList&);
         const auto texture = [&list](const char* name, const std::vector<FeatureDefinition>& (*catalogue)(),
-                                     TextureClass compute) {
+                                     GridCompute compute) {
             FeatureClass featureClass;
             featureClass.name = name;
             featureClass.catalogue = catalogue;
             featureClass.texture = std::move(compute);
             list.push_back(featureClass);
         };
-        texture("glcm", &glcmFeatureDefinitions, &computeGlcm);
-        texture("glrlm", &glrlmFeatureDefinitions, &computeGlrlm);
-        texture("glszm", &glszmFeatureDefinitions, &computeGlszm);
-        texture("gldm", &gldmFeatureDefinitions, &computeGldm);
-        texture("ngtdm", &ngtdmFeatureDefinitions, &computeNgtdm);
+        texture("glcm", &glcmFeatureDefinitions, &computeGlcmOnGrid);
+        texture("glrlm", &glrlmFeatureDefinitions, &computeGlrlmOnGrid);
+        texture("glszm", &glszmFeatureDefinitions, &computeGlszmOnGrid);
+        texture("gldm", &gldmFeatureDefinitions, &computeGldmOnGrid);
+        texture("ngtdm", &ngtdmFeatureDefinitions, &computeNgtdmOnGrid);
         return list;
     }();
     return classes;
@@ -357,10 +364,12 @@ void appendNamed(ExtractionResult& result, const std::string& prefix, const Feat
     }
 }
 
-// The feature classes that read intensities, on one (derived) image cropped to the ROI.
+// The feature classes that read intensities, on one (derived) image cropped to the ROI. The
+// discretised ROI and its texture grid are built once here and shared by all these classes.
 void computeIntensityClasses(ExtractionResult& result, const std::string& imageName, const Image& image,
                              const Mask& mask, const Settings& settings, const ExtractionParams& params) {
     std::optional<DiscretizedRoi> discretized;
+    std::optional<TextureGrid> grid;
     for (const auto& featureClass : builtClasses()) {
         if (featureClass.shape) continue;
         const auto requested = params.featureClasses.find(featureClass.name);
@@ -368,9 +377,12 @@ void computeIntensityClasses(ExtractionResult& result, const std::string& imageN
         const std::string prefix = imageName + "_" + featureClass.name + "_";
         DiagnosticList remarks;
         const FeatureList features = withContext(featureClass.name + " on " + imageName, [&] {
-            if (featureClass.image) return featureClass.image(image, mask, settings, requested->second, remarks);
             if (!discretized) discretized = discretize(image, mask, settings);
-            return featureClass.texture(*discretized, settings, requested->second, remarks);
+            if (featureClass.image) {
+                return featureClass.image(image, mask, *discretized, settings, requested->second, remarks);
+            }
+            if (!grid) grid = makeTextureGrid(*discretized, settings);
+            return featureClass.texture(*grid, settings, requested->second, remarks);
         });
         appendNamed(result, prefix, features, remarks);
     }

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 #include <stdexcept>
 
 namespace radnode::analysis {
@@ -19,6 +18,7 @@ constexpr double kEpsilon = 2.220446049250313e-16;
 struct FirstOrderRoi {
     std::vector<double> sorted;
     double mean = 0.0;
+    double moment2 = 0.0, moment3 = 0.0, moment4 = 0.0; // central moments, see centralMoments
     std::vector<double> levelProbabilities; // p(i) over the levels present in the ROI
     double voxelArrayShift = 0.0;
     double voxelVolume = 1.0;
@@ -40,11 +40,26 @@ double percentile(const std::vector<double>& sorted, double percent) {
     return t >= 0.5 ? b - difference * (1.0 - t) : a + difference * t;
 }
 
-// Mean of (x - mean)^power over the ROI: PyRadiomics' _moment.
-double centralMoment(const FirstOrderRoi& roi, int power) {
-    double sum = 0.0;
-    for (const double value : roi.sorted) sum += std::pow(value - roi.mean, power);
-    return sum / count(roi);
+// Means of (x - mean)^2, ^3 and ^4 over the ROI: PyRadiomics' _moment, summed in sorted order.
+// std::pow is kept (x * x may round differently); equal values are adjacent once sorted, so
+// each distinct value costs one pow per power, and images of few grey values stay cheap.
+void centralMoments(FirstOrderRoi& roi) {
+    double sum2 = 0.0, sum3 = 0.0, sum4 = 0.0;
+    double power2 = 0.0, power3 = 0.0, power4 = 0.0;
+    for (std::size_t i = 0; i < roi.sorted.size(); ++i) {
+        if (i == 0 || roi.sorted[i] != roi.sorted[i - 1]) {
+            const double deviation = roi.sorted[i] - roi.mean;
+            power2 = std::pow(deviation, 2);
+            power3 = std::pow(deviation, 3);
+            power4 = std::pow(deviation, 4);
+        }
+        sum2 += power2;
+        sum3 += power3;
+        sum4 += power4;
+    }
+    roi.moment2 = sum2 / count(roi);
+    roi.moment3 = sum3 / count(roi);
+    roi.moment4 = sum4 / count(roi);
 }
 
 double energy(const FirstOrderRoi& roi) {
@@ -108,19 +123,19 @@ double robustMeanAbsoluteDeviation(const FirstOrderRoi& roi) {
 double rootMeanSquared(const FirstOrderRoi& roi) { return std::sqrt(energy(roi) / count(roi)); }
 
 // numpy.std: square root of the mean squared deviation (population, ddof 0).
-double standardDeviation(const FirstOrderRoi& roi) { return std::sqrt(centralMoment(roi, 2)); }
+double standardDeviation(const FirstOrderRoi& roi) { return std::sqrt(roi.moment2); }
 
 // A flat region has no spread: PyRadiomics returns 0 instead of 0/0.
 double skewness(const FirstOrderRoi& roi) {
-    const double m2 = centralMoment(roi, 2);
-    const double m3 = centralMoment(roi, 3);
+    const double m2 = roi.moment2;
+    const double m3 = roi.moment3;
     return m2 == 0.0 ? 0.0 : m3 / std::pow(m2, 1.5);
 }
 
 // Not the IBSI excess kurtosis: PyRadiomics does not subtract 3.
 double kurtosis(const FirstOrderRoi& roi) {
-    const double m2 = centralMoment(roi, 2);
-    const double m4 = centralMoment(roi, 4);
+    const double m2 = roi.moment2;
+    const double m4 = roi.moment4;
     return m2 == 0.0 ? 0.0 : m4 / (m2 * m2);
 }
 
@@ -167,7 +182,8 @@ const std::vector<FirstOrderEntry>& firstOrderTable() {
     return table;
 }
 
-FirstOrderRoi prepare(const Image& image, const Mask& mask, const Settings& settings) {
+FirstOrderRoi prepare(const Image& image, const Mask& mask, const DiscretizedRoi& discretized,
+                      const Settings& settings) {
     if (image.geometry.size != mask.geometry.size || image.voxels.size() != mask.voxels.size()) {
         throw std::invalid_argument("firstorder: image and mask grids differ in size");
     }
@@ -185,13 +201,17 @@ FirstOrderRoi prepare(const Image& image, const Mask& mask, const Settings& sett
     // of equal integer-valued intensities is exact, so it sees none either).
     if (roi.sorted.front() == roi.sorted.back()) roi.mean = roi.sorted.front();
 
-    const DiscretizedRoi discretized = discretize(image, mask, settings);
-    std::map<int, std::size_t> histogram;
-    for (std::size_t i = 0; i < discretized.levels.size(); ++i) {
-        if (discretized.mask[i]) ++histogram[discretized.levels[i]];
+    centralMoments(roi);
+
+    if (discretized.levels.size() != mask.voxels.size()) {
+        throw std::invalid_argument("firstorder: the discretised ROI is not on the image's grid");
     }
-    for (const auto& [level, voxels] : histogram) {
-        roi.levelProbabilities.push_back(static_cast<double>(voxels) / count(roi));
+    std::vector<std::size_t> histogram(static_cast<std::size_t>(discretized.maxLevel) + 1, 0);
+    for (std::size_t i = 0; i < discretized.levels.size(); ++i) {
+        if (discretized.mask[i]) ++histogram[static_cast<std::size_t>(discretized.levels[i])];
+    }
+    for (const std::size_t voxels : histogram) {
+        if (voxels > 0) roi.levelProbabilities.push_back(static_cast<double>(voxels) / count(roi));
     }
 
     roi.voxelArrayShift = settings.voxelArrayShift;
@@ -212,8 +232,18 @@ const std::vector<FeatureDefinition>& firstOrderFeatures() {
 
 FeatureList computeFirstOrder(const Image& image, const Mask& mask, const Settings& settings,
                               const std::vector<std::string>& requested, DiagnosticList& diagnostics) {
+    if (image.geometry.size != mask.geometry.size || image.voxels.size() != mask.voxels.size()) {
+        throw std::invalid_argument("firstorder: image and mask grids differ in size");
+    }
+    if (mask.count() == 0) throw std::invalid_argument("firstorder: the ROI is empty");
+    return computeFirstOrder(image, mask, discretize(image, mask, settings), settings, requested, diagnostics);
+}
+
+FeatureList computeFirstOrder(const Image& image, const Mask& mask, const DiscretizedRoi& discretized,
+                              const Settings& settings, const std::vector<std::string>& requested,
+                              DiagnosticList& diagnostics) {
     const auto selected = selectFeatures("firstorder", firstOrderFeatures(), requested);
-    const FirstOrderRoi roi = prepare(image, mask, settings);
+    const FirstOrderRoi roi = prepare(image, mask, discretized, settings);
     FeatureList features;
     for (const auto& name : selected) {
         for (const auto& entry : firstOrderTable()) {

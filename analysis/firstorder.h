@@ -2,6 +2,7 @@
 // intensities, plus entropy and uniformity of the discretised histogram.
 #pragma once
 
+#include "analysis/discretization.h"
 #include "analysis/feature.h"
 #include "analysis/image.h"
 #include "analysis/settings.h"
@@ -19,5 +20,11 @@ const std::vector<FeatureDefinition>& firstOrderFeatures();
 // `image` and `mask` share one grid; throws std::invalid_argument when the ROI is empty.
 FeatureList computeFirstOrder(const Image& image, const Mask& mask, const Settings& settings,
                               const std::vector<std::string>& requested, DiagnosticList& diagnostics);
+
+// The same with the ROI already discretised (discretize(image, mask, settings)), so that the
+// extractor discretises once for first order and texture.
+FeatureList computeFirstOrder(const Image& image, const Mask& mask, const DiscretizedRoi& discretized,
+                              const Settings& settings, const std::vector<std::string>& requested,
+                              DiagnosticList& diagnostics);
 
 } // namespace radnode::analysis

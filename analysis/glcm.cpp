@@ -383,11 +383,13 @@ const std::vector<FeatureDefinition>& glcmFeatureDefinitions() {
 
 FeatureList computeGlcm(const DiscretizedRoi& roi, const Settings& settings,
                         const std::vector<std::string>& requested, DiagnosticList& diagnostics) {
+    return computeGlcmOnGrid(makeTextureGrid(roi, settings), settings, requested, diagnostics);
+}
+
+FeatureList computeGlcmOnGrid(const TextureGrid& grid, const Settings& settings,
+                              const std::vector<std::string>& requested, DiagnosticList& diagnostics) {
     const auto selected = selectFeatures("glcm", glcmFeatureDefinitions(), requested);
     const int excludedAxis = excludedTextureAxis(settings);
-    int reach = 0;
-    for (const int distance : settings.distances) reach = std::max(reach, distance);
-    const TextureGrid grid = makeTextureGrid(roi, reach, excludedAxis);
     const auto angles = textureAngles(grid.size, settings.distances, false, excludedAxis);
 
     std::vector<Glcm> matrices;

@@ -120,11 +120,13 @@ const std::vector<FeatureDefinition>& gldmFeatureDefinitions() {
 
 FeatureList computeGldm(const DiscretizedRoi& roi, const Settings& settings,
                         const std::vector<std::string>& requested, DiagnosticList& diagnostics) {
+    return computeGldmOnGrid(makeTextureGrid(roi, settings), settings, requested, diagnostics);
+}
+
+FeatureList computeGldmOnGrid(const TextureGrid& grid, const Settings& settings,
+                              const std::vector<std::string>& requested, DiagnosticList& diagnostics) {
     const auto selected = selectFeatures("gldm", gldmFeatureDefinitions(), requested);
     const int excludedAxis = excludedTextureAxis(settings);
-    int reach = 0;
-    for (const int distance : settings.distances) reach = std::max(reach, distance);
-    const TextureGrid grid = makeTextureGrid(roi, reach, excludedAxis);
     const auto angles = textureAngles(grid.size, settings.distances, true, excludedAxis);
 
     Gldm gldm;

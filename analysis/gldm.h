@@ -5,6 +5,7 @@
 #include "analysis/discretization.h"
 #include "analysis/feature.h"
 #include "analysis/settings.h"
+#include "analysis/texture_grid.h"
 
 #include <string>
 #include <vector>
@@ -19,5 +20,10 @@ const std::vector<FeatureDefinition>& gldmFeatureDefinitions();
 // std::invalid_argument naming it. Returns bare names ("DependenceEntropy").
 FeatureList computeGldm(const DiscretizedRoi& roi, const Settings& settings,
                         const std::vector<std::string>& requested, DiagnosticList& diagnostics);
+
+// The same on a texture grid already built for these settings (makeTextureGrid(roi, settings)),
+// so that the five texture classes of one extraction share it.
+FeatureList computeGldmOnGrid(const TextureGrid& grid, const Settings& settings,
+                              const std::vector<std::string>& requested, DiagnosticList& diagnostics);
 
 } // namespace radnode::analysis

@@ -89,46 +89,49 @@ bool inBox(const std::array<int, 3>& at, const std::array<int, 3>& size) {
     return at[0] >= 0 && at[0] < size[0] && at[1] >= 0 && at[1] < size[1] && at[2] >= 0 && at[2] < size[2];
 }
 
-// Run counts along one direction, ng x maxRun (column r = run length r + 1). Every line of the
-// bounding box along the direction is walked once, from the voxel whose predecessor lies
-// outside the box; voxels outside the ROI end a run. When no line holds two ROI voxels the
-// direction sees only the ROI's thickness of one voxel, and PyRadiomics empties it.
+// Whether some line of the bounding box along the direction holds two ROI voxels (not
+// necessarily adjacent). Walks every line from the voxel whose predecessor lies outside the box.
+bool lineHoldsTwoRoiVoxels(const TextureGrid& grid, const TextureAngle& angle) {
+    const std::ptrdiff_t step = grid.offset(angle);
+    for (int z = 0; z < grid.size[0]; ++z) {
+        for (int y = 0; y < grid.size[1]; ++y) {
+            for (int x = 0; x < grid.size[2]; ++x) {
+                if (inBox({z - angle[0], y - angle[1], x - angle[2]}, grid.size)) continue;
+                std::array<int, 3> at{z, y, x};
+                const int* voxel = grid.levels.data() + grid.index(z, y, x);
+                int roiVoxels = 0;
+                while (inBox(at, grid.size)) {
+                    if (*voxel != 0 && ++roiVoxels > 1) return true;
+                    for (int axis = 0; axis < 3; ++axis) at[axis] += angle[axis];
+                    voxel += step;
+                }
+            }
+        }
+    }
+    return false;
+}
+
+// Run counts along one direction, ng x maxRun (column r = run length r + 1). A run starts at an
+// ROI voxel whose predecessor along the direction has another level (voxels outside the ROI and
+// the zero border have level 0) and is followed from there, so each ROI voxel is read about
+// twice and the rest of the bounding box not at all; the border ends every walk. When no line
+// holds two ROI voxels the direction sees only the ROI's thickness of one voxel, and
+// PyRadiomics empties it.
 std::vector<double> runCounts(const TextureGrid& grid, const TextureAngle& angle, std::size_t maxRun) {
     const std::size_t ng = grid.presentLevels.size();
     std::vector<double> counts(ng * maxRun, 0.0);
     const std::ptrdiff_t step = grid.offset(angle);
-    bool lineWithTwoVoxels = false;
-    auto record = [&](int level, std::size_t length) {
+    bool longerThanOne = false;
+    for (const std::size_t voxel : grid.roiVoxels) {
+        const int* start = grid.levels.data() + voxel;
+        const int level = *start;
+        if (start[-step] == level) continue; // inside a run that started earlier
+        std::size_t length = 1;
+        for (const int* next = start + step; *next == level; next += step) ++length;
+        longerThanOne = longerThanOne || length > 1;
         counts[static_cast<std::size_t>(grid.levelIndex[static_cast<std::size_t>(level)]) * maxRun + length - 1] += 1.0;
-    };
-    for (int z = 0; z < grid.size[0]; ++z) {
-        for (int y = 0; y < grid.size[1]; ++y) {
-            for (int x = 0; x < grid.size[2]; ++x) {
-                const std::array<int, 3> start{z, y, x};
-                if (inBox({z - angle[0], y - angle[1], x - angle[2]}, grid.size)) continue;
-                std::array<int, 3> at = start;
-                const int* voxel = grid.levels.data() + grid.index(z, y, x);
-                int runLevel = 0;
-                std::size_t runLength = 0;
-                int roiVoxels = 0;
-                while (inBox(at, grid.size)) {
-                    const int level = *voxel;
-                    if (level != 0) ++roiVoxels;
-                    if (level != runLevel) {
-                        if (runLevel != 0) record(runLevel, runLength);
-                        runLevel = level;
-                        runLength = 0;
-                    }
-                    if (level != 0) ++runLength;
-                    for (int axis = 0; axis < 3; ++axis) at[axis] += angle[axis];
-                    voxel += step;
-                }
-                if (runLevel != 0) record(runLevel, runLength);
-                lineWithTwoVoxels = lineWithTwoVoxels || roiVoxels > 1;
-            }
-        }
     }
-    if (!lineWithTwoVoxels) std::fill(counts.begin(), counts.end(), 0.0);
+    if (!longerThanOne && !lineHoldsTwoRoiVoxels(grid, angle)) std::fill(counts.begin(), counts.end(), 0.0);
     return counts;
 }
 
@@ -145,9 +148,13 @@ const std::vector<FeatureDefinition>& glrlmFeatureDefinitions() {
 
 FeatureList computeGlrlm(const DiscretizedRoi& roi, const Settings& settings,
                          const std::vector<std::string>& requested, DiagnosticList& diagnostics) {
+    return computeGlrlmOnGrid(makeTextureGrid(roi, settings), settings, requested, diagnostics);
+}
+
+FeatureList computeGlrlmOnGrid(const TextureGrid& grid, const Settings& settings,
+                               const std::vector<std::string>& requested, DiagnosticList& diagnostics) {
     const auto selected = selectFeatures("glrlm", glrlmFeatureDefinitions(), requested);
     const int excludedAxis = excludedTextureAxis(settings);
-    const TextureGrid grid = makeTextureGrid(roi, 1, excludedAxis);
     const auto angles = textureAngles(grid.size, {1}, false, excludedAxis);
     // PyRadiomics sizes the run length axis by the longest side of the cropped array.
     const std::size_t maxRun = static_cast<std::size_t>(*std::max_element(grid.size.begin(), grid.size.end()));

@@ -6,6 +6,7 @@
 #include "analysis/discretization.h"
 #include "analysis/feature.h"
 #include "analysis/settings.h"
+#include "analysis/texture_grid.h"
 
 #include <string>
 #include <vector>
@@ -19,5 +20,10 @@ const std::vector<FeatureDefinition>& glrlmFeatureDefinitions();
 // Returns bare names ("RunEntropy").
 FeatureList computeGlrlm(const DiscretizedRoi& roi, const Settings& settings,
                          const std::vector<std::string>& requested, DiagnosticList& diagnostics);
+
+// The same on a texture grid already built for these settings (makeTextureGrid(roi, settings)),
+// so that the five texture classes of one extraction share it.
+FeatureList computeGlrlmOnGrid(const TextureGrid& grid, const Settings& settings,
+                               const std::vector<std::string>& requested, DiagnosticList& diagnostics);
 
 } // namespace radnode::analysis

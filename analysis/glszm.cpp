@@ -134,9 +134,13 @@ const std::vector<FeatureDefinition>& glszmFeatureDefinitions() {
 
 FeatureList computeGlszm(const DiscretizedRoi& roi, const Settings& settings,
                          const std::vector<std::string>& requested, DiagnosticList& diagnostics) {
+    return computeGlszmOnGrid(makeTextureGrid(roi, settings), settings, requested, diagnostics);
+}
+
+FeatureList computeGlszmOnGrid(const TextureGrid& grid, const Settings& settings,
+                               const std::vector<std::string>& requested, DiagnosticList& diagnostics) {
     const auto selected = selectFeatures("glszm", glszmFeatureDefinitions(), requested);
     const int excludedAxis = excludedTextureAxis(settings);
-    const TextureGrid grid = makeTextureGrid(roi, 1, excludedAxis);
     const auto angles = textureAngles(grid.size, {1}, true, excludedAxis);
 
     FeatureList features;

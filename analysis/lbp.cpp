@@ -228,58 +228,86 @@ std::vector<double> cubicSplineCoefficients(const Image& image) {
     return c;
 }
 
-// scipy.ndimage.map_coordinates(image, point, order=3) at one point given in numpy axis order
-// (z, y, x): 0 outside [0, n-1] on any axis, mirrored spline support near the borders.
-double cubicSplineSample(const std::vector<double>& coefficients, const Geometry& geometry,
-                         const std::array<double, 3>& point) {
-    std::array<std::array<std::size_t, 4>, 3> index{};
-    std::array<std::array<double, 4>, 3> weight{};
-    for (int axis = 0; axis < 3; ++axis) {
-        const long n = static_cast<long>(geometry.size[static_cast<std::size_t>(2 - axis)]);
-        const double cc = point[static_cast<std::size_t>(axis)];
-        if (cc < 0 || cc > static_cast<double>(n - 1)) return 0.0;
-        const long start = static_cast<long>(std::floor(cc)) - 1;
-        for (long l = 0; l < 4; ++l) {
-            long idx = start + l;
-            if (n <= 1) {
-                idx = 0;
-            } else {
-                const long period = 2 * n - 2;
-                if (idx < 0) {
-                    idx = period * (-idx / period) + idx;
-                    idx = idx <= 1 - n ? idx + period : -idx;
-                } else if (idx >= n) {
-                    idx -= period * (idx / period);
-                    if (idx >= n) idx = period - idx;
-                }
+// What a cubic spline sample at coordinate `cc` reads along one axis of n voxels: the four
+// coefficients it spans (mirrored at the borders) and their weights, as scipy's
+// map_coordinates(order=3) computes them; `inside` is false outside [0, n-1].
+struct SplineSupport {
+    bool inside = false;
+    std::array<std::size_t, 4> index{};
+    std::array<double, 4> weight{};
+};
+
+SplineSupport splineSupport(long n, double cc) {
+    SplineSupport support;
+    if (cc < 0 || cc > static_cast<double>(n - 1)) return support;
+    support.inside = true;
+    const long start = static_cast<long>(std::floor(cc)) - 1;
+    for (long l = 0; l < 4; ++l) {
+        long idx = start + l;
+        if (n <= 1) {
+            idx = 0;
+        } else {
+            const long period = 2 * n - 2;
+            if (idx < 0) {
+                idx = period * (-idx / period) + idx;
+                idx = idx <= 1 - n ? idx + period : -idx;
+            } else if (idx >= n) {
+                idx -= period * (idx / period);
+                if (idx >= n) idx = period - idx;
             }
-            index[static_cast<std::size_t>(axis)][static_cast<std::size_t>(l)] = static_cast<std::size_t>(idx);
         }
-        const double x = cc - std::floor(cc);
-        const double y = x;
-        const double z = 1.0 - x;
-        auto& w = weight[static_cast<std::size_t>(axis)];
-        w[1] = (y * y * (y - 2.0) * 3.0 + 4.0) / 6.0;
-        w[2] = (z * z * (z - 2.0) * 3.0 + 4.0) / 6.0;
-        w[0] = z * z * z / 6.0;
-        w[3] = 1.0;
-        for (int i = 0; i < 3; ++i) w[3] -= w[static_cast<std::size_t>(i)];
+        support.index[static_cast<std::size_t>(l)] = static_cast<std::size_t>(idx);
     }
+    const double x = cc - std::floor(cc);
+    const double y = x;
+    const double z = 1.0 - x;
+    auto& w = support.weight;
+    w[1] = (y * y * (y - 2.0) * 3.0 + 4.0) / 6.0;
+    w[2] = (z * z * (z - 2.0) * 3.0 + 4.0) / 6.0;
+    w[0] = z * z * z / 6.0;
+    w[3] = 1.0;
+    for (int i = 0; i < 3; ++i) w[3] -= w[static_cast<std::size_t>(i)];
+    return support;
+}
+
+// scipy.ndimage.map_coordinates(image, point, order=3) at one point, given by its support along
+// numpy axes z, y and x: 0 outside the image on any axis.
+double cubicSplineSample(const std::vector<double>& coefficients, const Geometry& geometry, const SplineSupport& z,
+                         const SplineSupport& y, const SplineSupport& x) {
+    if (!z.inside || !y.inside || !x.inside) return 0.0;
     const std::size_t strideY = geometry.size[0];
     const std::size_t strideZ = geometry.size[0] * geometry.size[1];
     double t = 0.0;
     for (std::size_t a = 0; a < 4; ++a) {
         for (std::size_t b = 0; b < 4; ++b) {
+            const std::size_t row = z.index[a] * strideZ + y.index[b] * strideY;
             for (std::size_t c = 0; c < 4; ++c) {
-                double coefficient = coefficients[index[0][a] * strideZ + index[1][b] * strideY + index[2][c]];
-                coefficient *= weight[0][a];
-                coefficient *= weight[1][b];
-                coefficient *= weight[2][c];
+                double coefficient = coefficients[row + x.index[c]];
+                coefficient *= z.weight[a];
+                coefficient *= y.weight[b];
+                coefficient *= x.weight[c];
                 t += coefficient;
             }
         }
     }
     return t;
+}
+
+// The supports of every icosphere vertex around every voxel coordinate along one axis (numpy
+// axis `axis`, vertex component `axis`), [coordinate * vertices + vertex]. A vertex's offset
+// is the same around every voxel, so each support is computed once per coordinate instead of
+// once per sample; the coordinate is formed exactly as for a single sample.
+std::vector<SplineSupport> axisSupports(const Geometry& geometry, int axis,
+                                        const std::vector<std::array<double, 3>>& vertices) {
+    const long n = static_cast<long>(geometry.size[static_cast<std::size_t>(2 - axis)]);
+    std::vector<SplineSupport> supports;
+    supports.reserve(static_cast<std::size_t>(n) * vertices.size());
+    for (long i = 0; i < n; ++i) {
+        for (const auto& vertex : vertices) {
+            supports.push_back(splineSupport(n, static_cast<double>(i) + vertex[static_cast<std::size_t>(axis)]));
+        }
+    }
+    return supports;
 }
 
 // Associated Legendre function P_n^m(x), m >= 0, with the Condon-Shortley phase (scipy's lpmv).
@@ -469,6 +497,10 @@ std::vector<DerivedImage> localBinaryPattern3DImages(const Image& image, const M
     }
 
     const auto& size = image.geometry.size;
+    const std::vector<SplineSupport> alongZ = axisSupports(image.geometry, 0, vertices);
+    const std::vector<SplineSupport> alongY = axisSupports(image.geometry, 1, vertices);
+    const std::vector<SplineSupport> alongX = axisSupports(image.geometry, 2, vertices);
+    const std::size_t vertexCount = vertices.size();
     std::vector<double> samples(vertices.size());
     std::vector<std::complex<double>> c(columns);
     std::size_t i = 0;
@@ -477,11 +509,10 @@ std::vector<DerivedImage> localBinaryPattern3DImages(const Image& image, const M
             for (std::size_t x = 0; x < size[0]; ++x, ++i) {
                 if (!mask.voxels[i]) continue;
                 // PyRadiomics adds the vertex (x, y, z) to the numpy index (z, y, x) component-wise.
-                for (std::size_t v = 0; v < vertices.size(); ++v) {
-                    const std::array<double, 3> point{static_cast<double>(z) + vertices[v][0],
-                                                      static_cast<double>(y) + vertices[v][1],
-                                                      static_cast<double>(x) + vertices[v][2]};
-                    samples[v] = castSample(cubicSplineSample(coefficients, image.geometry, point), image.storedType);
+                for (std::size_t v = 0; v < vertexCount; ++v) {
+                    const double sample = cubicSplineSample(coefficients, image.geometry, alongZ[z * vertexCount + v],
+                                                            alongY[y * vertexCount + v], alongX[x * vertexCount + v]);
+                    samples[v] = castSample(sample, image.storedType);
                 }
                 results[levels].voxels[i] = excessKurtosis(samples);
 

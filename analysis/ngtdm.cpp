@@ -145,11 +145,13 @@ const std::vector<FeatureDefinition>& ngtdmFeatureDefinitions() {
 
 FeatureList computeNgtdm(const DiscretizedRoi& roi, const Settings& settings,
                          const std::vector<std::string>& requested, DiagnosticList& diagnostics) {
+    return computeNgtdmOnGrid(makeTextureGrid(roi, settings), settings, requested, diagnostics);
+}
+
+FeatureList computeNgtdmOnGrid(const TextureGrid& grid, const Settings& settings,
+                               const std::vector<std::string>& requested, DiagnosticList& diagnostics) {
     const auto selected = selectFeatures("ngtdm", ngtdmFeatureDefinitions(), requested);
     const int excludedAxis = excludedTextureAxis(settings);
-    int reach = 0;
-    for (const int distance : settings.distances) reach = std::max(reach, distance);
-    const TextureGrid grid = makeTextureGrid(roi, reach, excludedAxis);
     const auto angles = textureAngles(grid.size, settings.distances, true, excludedAxis);
 
     FeatureList features;

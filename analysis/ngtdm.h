@@ -5,6 +5,7 @@
 #include "analysis/discretization.h"
 #include "analysis/feature.h"
 #include "analysis/settings.h"
+#include "analysis/texture_grid.h"
 
 #include <string>
 #include <vector>
@@ -18,5 +19,10 @@ const std::vector<FeatureDefinition>& ngtdmFeatureDefinitions();
 // Returns bare names ("Coarseness").
 FeatureList computeNgtdm(const DiscretizedRoi& roi, const Settings& settings,
                          const std::vector<std::string>& requested, DiagnosticList& diagnostics);
+
+// The same on a texture grid already built for these settings (makeTextureGrid(roi, settings)),
+// so that the five texture classes of one extraction share it.
+FeatureList computeNgtdmOnGrid(const TextureGrid& grid, const Settings& settings,
+                               const std::vector<std::string>& requested, DiagnosticList& diagnostics);
 
 } // namespace radnode::analysis

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
+#include <limits>
 #include <numeric>
 #include <sstream>
 #include <stdexcept>
@@ -303,13 +303,21 @@ double largestSquaredDistance(const std::vector<MeshVertex>& vertices, const std
 // searched among each plane's extreme points only. Counts, per vertex, the planes it is
 // extreme in: a vertex of the 3D hull is extreme in all three of its planes.
 double planeDiameterSquared(const std::vector<MeshVertex>& vertices, int axis, std::vector<int>& extremeIn) {
-    std::map<std::int64_t, std::vector<std::size_t>> planes;
-    for (std::size_t i = 0; i < vertices.size(); ++i) planes[vertices[i].lattice[axis]].push_back(i);
+    // Lattice coordinates are small non-negative integers (twice a padded-box index): one
+    // bucket per coordinate.
+    std::int64_t top = 0;
+    for (const auto& vertex : vertices) top = std::max(top, vertex.lattice[axis]);
+    std::vector<std::vector<std::size_t>> planes(static_cast<std::size_t>(top) + 1);
+    for (std::size_t i = 0; i < vertices.size(); ++i) {
+        planes[static_cast<std::size_t>(vertices[i].lattice[axis])].push_back(i);
+    }
     const int u = axis == 0 ? 1 : 0;
     const int v = axis == 2 ? 1 : 2;
     double largest = 0.0;
-    for (const auto& [coordinate, members] : planes) {
-        std::vector<LatticePoint2D> points;
+    std::vector<LatticePoint2D> points;
+    for (const auto& members : planes) {
+        if (members.empty()) continue;
+        points.clear();
         points.reserve(members.size());
         for (const std::size_t m : members) points.push_back({vertices[m].lattice[u], vertices[m].lattice[v]});
         std::vector<std::size_t> extreme;
@@ -474,16 +482,61 @@ std::int64_t cross(const LatticePoint2D& o, const LatticePoint2D& a, const Latti
     return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
 }
 
+// Positions of the lowest and the highest point (second coordinate) of every column (first
+// coordinate), columns ascending, the lowest first; one position for a column of one point.
+// Columns are bucketed when they span a range comparable to the point count (mesh lattices
+// always do), sorted otherwise.
+std::vector<std::size_t> columnExtremes(const std::vector<LatticePoint2D>& points) {
+    constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
+    std::int64_t first = points.front()[0], last = points.front()[0];
+    for (const auto& point : points) {
+        first = std::min(first, point[0]);
+        last = std::max(last, point[0]);
+    }
+    const auto columns = static_cast<std::uint64_t>(last - first) + 1;
+    std::vector<std::size_t> low, high;
+    if (columns <= 4 * points.size() + 64) {
+        low.assign(columns, kNone);
+        high.assign(columns, kNone);
+        for (std::size_t i = 0; i < points.size(); ++i) {
+            const auto column = static_cast<std::size_t>(points[i][0] - first);
+            if (low[column] == kNone || points[i][1] < points[low[column]][1]) low[column] = i;
+            if (high[column] == kNone || points[i][1] > points[high[column]][1]) high[column] = i;
+        }
+    } else {
+        std::vector<std::size_t> sorted(points.size());
+        std::iota(sorted.begin(), sorted.end(), std::size_t{0});
+        std::sort(sorted.begin(), sorted.end(), [&](std::size_t a, std::size_t b) { return points[a] < points[b]; });
+        for (std::size_t i = 0; i < sorted.size(); ++i) {
+            const bool opens = i == 0 || points[sorted[i - 1]][0] != points[sorted[i]][0];
+            const bool closes = i + 1 == sorted.size() || points[sorted[i + 1]][0] != points[sorted[i]][0];
+            if (opens) low.push_back(sorted[i]);
+            if (closes) high.push_back(sorted[i]);
+        }
+    }
+    std::vector<std::size_t> extremes;
+    for (std::size_t c = 0; c < low.size(); ++c) {
+        if (low[c] == kNone) continue;
+        extremes.push_back(low[c]);
+        if (high[c] != low[c]) extremes.push_back(high[c]);
+    }
+    return extremes;
+}
+
 } // namespace
 
 std::vector<std::size_t> convexHullVertices(const std::vector<LatticePoint2D>& points) {
     std::vector<std::size_t> order(points.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
     if (points.size() < 3) return order;
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return points[a] < points[b]; });
+    // Only the lowest and the highest point of a column (same first coordinate) can be a hull
+    // vertex: the others lie on the segment between them. A mesh plane holds tens of thousands
+    // of points but only a few hundred columns, so the chain below runs on these candidates,
+    // listed column by column, low before high: the (u, v) order it needs.
+    order = columnExtremes(points);
     // Andrew's monotone chain: lower hull left to right, then upper hull right to left, each
     // dropping points that do not turn left (so collinear points are not kept).
-    std::vector<std::size_t> hull(2 * points.size());
+    std::vector<std::size_t> hull(2 * order.size());
     std::size_t k = 0;
     for (const std::size_t i : order) {
         while (k >= 2 && cross(points[hull[k - 2]], points[hull[k - 1]], points[i]) <= 0) --k;

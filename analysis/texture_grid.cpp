@@ -57,15 +57,16 @@ TextureGrid makeTextureGrid(const DiscretizedRoi& roi, int reach, int excludedAx
     if (roi.mask.size() != geometry.voxelCount() || roi.levels.size() != geometry.voxelCount()) {
         throw std::invalid_argument("discretised ROI arrays do not match its grid");
     }
-    // Bounding box in (x, y, z) voxel indices.
+    // Bounding box in (x, y, z) voxel indices; the voxel index runs along with the loops.
     std::array<std::size_t, 3> lower{geometry.size[0], geometry.size[1], geometry.size[2]};
     std::array<std::size_t, 3> upper{0, 0, 0};
-    bool any = false;
+    std::size_t roiVoxelCount = 0;
+    std::size_t source = 0;
     for (std::size_t z = 0; z < geometry.size[2]; ++z) {
         for (std::size_t y = 0; y < geometry.size[1]; ++y) {
-            for (std::size_t x = 0; x < geometry.size[0]; ++x) {
-                if (!roi.mask[geometry.offset(x, y, z)]) continue;
-                any = true;
+            for (std::size_t x = 0; x < geometry.size[0]; ++x, ++source) {
+                if (!roi.mask[source]) continue;
+                ++roiVoxelCount;
                 const std::array<std::size_t, 3> at{x, y, z};
                 for (int axis = 0; axis < 3; ++axis) {
                     lower[axis] = std::min(lower[axis], at[axis]);
@@ -74,7 +75,7 @@ TextureGrid makeTextureGrid(const DiscretizedRoi& roi, int reach, int excludedAx
             }
         }
     }
-    if (!any) throw std::invalid_argument("texture features need a non-empty ROI");
+    if (roiVoxelCount == 0) throw std::invalid_argument("texture features need a non-empty ROI");
 
     TextureGrid grid;
     for (int axis = 0; axis < 3; ++axis) {
@@ -88,31 +89,47 @@ TextureGrid makeTextureGrid(const DiscretizedRoi& roi, int reach, int excludedAx
                                                grid.size[2] + 2 * grid.border[2]};
     grid.stride = {padded[1] * padded[2], padded[2], 1};
     grid.levels.assign(static_cast<std::size_t>(padded[0] * padded[1] * padded[2]), 0);
+    grid.roiVoxels.reserve(roiVoxelCount);
 
+    std::vector<std::uint8_t> present;
     for (int z = 0; z < grid.size[0]; ++z) {
         for (int y = 0; y < grid.size[1]; ++y) {
+            // One row of the box: consecutive in both the source grid and the texture grid.
+            const std::size_t rowSource = geometry.offset(lower[0], lower[1] + static_cast<std::size_t>(y),
+                                                          lower[2] + static_cast<std::size_t>(z));
+            const std::size_t rowTarget = grid.index(z, y, 0);
             for (int x = 0; x < grid.size[2]; ++x) {
-                const std::size_t source = geometry.offset(lower[0] + static_cast<std::size_t>(x),
-                                                           lower[1] + static_cast<std::size_t>(y),
-                                                           lower[2] + static_cast<std::size_t>(z));
-                if (!roi.mask[source]) continue;
-                const int level = roi.levels[source];
+                const std::size_t from = rowSource + static_cast<std::size_t>(x);
+                if (!roi.mask[from]) continue;
+                const int level = roi.levels[from];
                 if (level < 1) throw std::invalid_argument("discretised ROI has a voxel without a grey level");
-                const std::size_t target = grid.index(z, y, x);
+                const std::size_t target = rowTarget + static_cast<std::size_t>(x);
                 grid.levels[target] = level;
                 grid.roiVoxels.push_back(target);
-                grid.maxLevel = std::max(grid.maxLevel, level);
+                const auto slot = static_cast<std::size_t>(level);
+                if (slot >= present.size()) present.resize(slot + 1, 0);
+                present[slot] = 1;
             }
         }
     }
-    grid.levelIndex.assign(static_cast<std::size_t>(grid.maxLevel) + 1, -1);
-    for (const std::size_t voxel : grid.roiVoxels) grid.levelIndex[static_cast<std::size_t>(grid.levels[voxel])] = 0;
+    grid.maxLevel = static_cast<int>(present.size()) - 1;
+    grid.levelIndex.assign(present.size(), -1);
     for (int level = 1; level <= grid.maxLevel; ++level) {
-        if (grid.levelIndex[static_cast<std::size_t>(level)] < 0) continue;
+        if (!present[static_cast<std::size_t>(level)]) continue;
         grid.levelIndex[static_cast<std::size_t>(level)] = static_cast<int>(grid.presentLevels.size());
         grid.presentLevels.push_back(level);
     }
     return grid;
+}
+
+int textureReach(const Settings& settings) {
+    int reach = 1;
+    for (const int distance : settings.distances) reach = std::max(reach, distance);
+    return reach;
+}
+
+TextureGrid makeTextureGrid(const DiscretizedRoi& roi, const Settings& settings) {
+    return makeTextureGrid(roi, textureReach(settings), excludedTextureAxis(settings));
 }
 
 double nanMean(const std::vector<double>& values) {

@@ -68,6 +68,13 @@ struct TextureGrid {
 // std::invalid_argument when the ROI is empty.
 TextureGrid makeTextureGrid(const DiscretizedRoi& roi, int reach, int excludedAxis);
 
+// The reach every texture class can work with under `settings`: the largest of `distances`,
+// at least 1 (GLRLM and GLSZM look one voxel away whatever the distances).
+int textureReach(const Settings& settings);
+
+// The one grid all five texture classes of an extraction share (built once, not once per class).
+TextureGrid makeTextureGrid(const DiscretizedRoi& roi, const Settings& settings);
+
 // numpy.nanmean: the mean of the non-NaN values, NaN when there are none.
 double nanMean(const std::vector<double>& values);
 

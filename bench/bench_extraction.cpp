@@ -40,6 +40,9 @@ struct Options {
     fs::path dataDir = RADNODE_BENCH_SOURCE_DIR; // repository root: holds bench/data and tests/data
     fs::path out = "bench_extraction.txt";
     int repeat = 5;
+    bool quick = false; // only the issue targets: extractRois on all ROIs of (a) and (b)
+    fs::path dump;      // with --quick: every feature value of (a) and (b), to compare two builds
+    std::string onlyCase; // with --quick: "a" or "b" for one case only
 };
 
 // One benchmark case: an image, its ROIs (tumour first), and a parameter file.
@@ -289,6 +292,50 @@ BenchCase loadCase(const std::string& name, const fs::path& image, const fs::pat
     return c;
 }
 
+// Process CPU seconds: on a machine shared with other work, a steadier measure than wall time
+// for comparing two builds (the extraction is single-threaded).
+double cpuSeconds() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// The two issue targets alone: all ROIs of (a) and of (b) (or the one --case names), median of
+// --repeat extractRois calls, wall and CPU time.
+int runQuick(const BenchCase& us2d, const fs::path& bench, const fs::path& tests, const Options& options,
+             Report& report, std::size_t& sink) {
+    BenchCase synth3d = loadCase("(b) synth3d filters", bench / "synth3d_image.nrrd", bench / "synth3d_label.nrrd",
+                                 tests / "pyradiomics-filters" / "breast1_filters.yaml");
+    synth3d.rois = withRings(synth3d.rois[0].mask, false);
+    std::vector<const BenchCase*> cases;
+    if (options.onlyCase != "b") cases.push_back(&us2d);
+    if (options.onlyCase != "a") cases.push_back(&synth3d);
+    for (const BenchCase* c : cases) {
+        std::vector<double> walls, cpus;
+        for (int r = 0; r < options.repeat; ++r) {
+            const double cpuStart = cpuSeconds();
+            walls.push_back(medianTotal(*c, c->params, 1, sink));
+            cpus.push_back(cpuSeconds() - cpuStart);
+        }
+        report.line(format("  %s, %zu ROIs, extractRois: wall %.4f s, CPU %.4f s (target %s)", c->name.c_str(),
+                           c->rois.size(), median(walls), median(cpus), c == &us2d ? "0.5 s" : "3 s"));
+    }
+    report.line(format("  [checksum %zu features]", sink));
+    if (!options.dump.empty()) {
+        // Full precision, so that `diff` shows any change an optimisation makes to the numbers.
+        std::ofstream file(options.dump);
+        for (const BenchCase* c : cases) {
+            for (const auto& roi : extractRois(c->image, c->rois, c->params)) {
+                for (const auto& feature : roi.result.features)
+                    file << c->name << '\t' << roi.roi << '\t' << feature.name << '\t' << format("%.17g", feature.value)
+                         << '\n';
+            }
+        }
+        if (!file) throw std::runtime_error("cannot write " + options.dump.string());
+    }
+    return 0;
+}
+
 Options parseOptions(int argc, char** argv) {
     Options options;
     for (int i = 1; i < argc; ++i) {
@@ -300,13 +347,22 @@ Options parseOptions(int argc, char** argv) {
         if (arg == "--data-dir") options.dataDir = value();
         else if (arg == "--out") options.out = value();
         else if (arg == "--repeat") options.repeat = std::stoi(value());
+        else if (arg == "--quick") options.quick = true;
+        else if (arg == "--dump") options.dump = value();
+        else if (arg == "--case") options.onlyCase = value();
         else if (arg == "--help" || arg == "-h") {
-            std::cout << "usage: bench_extraction [--data-dir REPO_ROOT] [--out FILE] [--repeat N]\n"
-                         "  REPO_ROOT holds bench/data and tests/data (default: the source tree it was built from)\n";
+            std::cout << "usage: bench_extraction [--data-dir REPO_ROOT] [--out FILE] [--repeat N] [--quick]\n"
+                         "  REPO_ROOT holds bench/data and tests/data (default: the source tree it was built from)\n"
+                         "  --quick: only the issue targets (all ROIs of (a) and (b) in one extractRois call each),\n"
+                         "           short enough to run under a profiler\n"
+                         "  --dump FILE: with --quick, write every feature value (%.17g) to FILE\n"
+                         "  --case a|b: with --quick, only that case\n";
             std::exit(0);
         } else throw std::invalid_argument("unknown option " + arg + " (try --help)");
     }
     if (options.repeat < 1) throw std::invalid_argument("--repeat: must be at least 1");
+    if (!options.onlyCase.empty() && options.onlyCase != "a" && options.onlyCase != "b")
+        throw std::invalid_argument("--case: must be a or b");
     return options;
 }
 
@@ -327,6 +383,7 @@ int run(const Options& options) {
     BenchCase us2d = loadCase("(a) us2d filters", bench / "us2d_image.nrrd", bench / "us2d_label.nrrd",
                               tests / "bench" / "timing_d_us2d_filters.yaml");
     us2d.rois = withRings(us2d.rois[0].mask, true);
+    if (options.quick) return runQuick(us2d, bench, tests, options, report, sink);
     const CaseTimes a = runCase(us2d, options.repeat, report, sink);
 
     // (b) 3D lesion, PyRadiomics' filters image types, 3D rings.
