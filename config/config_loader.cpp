@@ -37,17 +37,21 @@ std::string formatError(const std::string& file, int line, const std::string& ke
 const std::map<std::string, std::vector<std::string>>& knownKeys() {
     static const std::map<std::string, std::vector<std::string>> keys{
         {"", {"listener", "storage", "assembly", "workers", "delivery", "destinations", "analysis", "models",
-              "log_level"}},
+              "http", "log_level"}},
         {"listener", {"ae_title", "port", "allowed_peers", "max_associations", "max_associations_per_peer", "max_pdu",
-                      "dimse_timeout", "acse_timeout", "minimum_free_disk"}},
-        {"listener.allowed_peers[]", {"ae_title", "host"}},
+                      "dimse_timeout", "acse_timeout", "minimum_free_disk", "tls"}},
+        {"listener.allowed_peers[]", {"ae_title", "host", "certificate_cn", "certificate_sha256"}},
+        {"listener.tls", {"certificate", "private_key", "trusted_certificates", "require_peer_certificate", "profile"}},
         {"storage", {"state_directory", "database", "file_store"}},
         {"assembly", {"quiet_period", "seg_window"}},
         {"workers", {"count", "max_attempts", "lease_duration"}},
-        {"delivery", {"max_age", "initial_backoff", "max_backoff", "series_description", "series_number"}},
-        {"destinations[]", {"name", "ae_title", "host", "port", "calling_ae_title"}},
+        {"delivery",
+         {"max_age", "initial_backoff", "max_backoff", "series_description", "series_number", "summary_images"}},
+        {"destinations[]", {"name", "ae_title", "host", "port", "calling_ae_title", "tls"}},
+        {"destinations[].tls", {"certificate", "private_key", "trusted_certificates", "check_host_name", "profile"}},
         {"analysis", {"rings_mm", "pyradiomics_params"}},
         {"models[]", {"file"}},
+        {"http", {"enabled", "bind", "port", "token_file"}},
     };
     return keys;
 }
@@ -344,6 +348,75 @@ fs::path asPath(const Value& value) {
     return path.is_absolute() ? path : (value.source->baseDirectory / path).lexically_normal();
 }
 
+bool asBoolean(const Value& value); // with the http section below
+
+// A file the node will read when it starts (TLS keys and certificates): a missing or unreadable
+// one is reported now, with its line, rather than at the first association.
+fs::path asReadableFile(const Value& value, const std::string& what) {
+    const fs::path path = asPath(value);
+    std::error_code error;
+    if (!fs::is_regular_file(path, error)) value.fail("no such " + what + " file: " + path.string());
+    if (!std::ifstream(path)) value.fail("cannot read " + what + " file " + path.string());
+    return path;
+}
+
+// `openssl x509 -fingerprint -sha256` prints "AB:CD:..."; some tools print plain hex. Stored as
+// lower-case pairs joined by ':', the form the listener computes for a peer's certificate.
+std::string asSha256Fingerprint(const Value& value) {
+    const std::string text = scalarText(value, "a SHA-256 fingerprint");
+    std::string hex;
+    for (const char c : text) {
+        if (c == ':' || c == ' ') continue;
+        if (!std::isxdigit(static_cast<unsigned char>(c))) value.fail("'" + text + "' is not a hexadecimal fingerprint");
+        hex += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    if (hex.size() != 64) value.fail("a SHA-256 fingerprint has 32 bytes (64 hex digits), got " + describe(value.node));
+    std::string pairs;
+    for (std::size_t i = 0; i < hex.size(); i += 2) pairs += (i ? ":" : "") + hex.substr(i, 2);
+    return pairs;
+}
+
+// listener.tls (forListener) or destinations[].tls: the same files, each side's own policy key.
+TlsConfig readTls(const Value& value, bool forListener) {
+    const Section section(value, forListener ? "listener.tls" : "destinations[].tls");
+    if (value.node.IsNull()) value.fail("needs at least trusted_certificates (see docs/tls.md)");
+    TlsConfig tls;
+    const auto certificate = section.get("certificate");
+    const auto privateKey = section.get("private_key");
+    if (certificate) tls.certificate = asReadableFile(*certificate, "certificate");
+    if (privateKey) tls.privateKey = asReadableFile(*privateKey, "private key");
+    if (const auto v = section.get("trusted_certificates")) {
+        if (v->node.IsSequence()) {
+            for (const auto& element : listElements(*v)) {
+                tls.trustedCertificates.push_back(asReadableFile(element, "trusted certificate"));
+            }
+        } else {
+            tls.trustedCertificates.push_back(asReadableFile(*v, "trusted certificate"));
+        }
+    }
+    if (const auto v = section.get("require_peer_certificate")) tls.requirePeerCertificate = asBoolean(*v);
+    if (const auto v = section.get("check_host_name")) tls.checkHostName = asBoolean(*v);
+    if (const auto v = section.get("profile")) {
+        tls.profile = asString(*v);
+        if (tls.profile != "bcp195-nd" && tls.profile != "bcp195" && tls.profile != "bcp195-extended") {
+            v->fail("unknown TLS profile '" + tls.profile + "' (bcp195-nd, bcp195, bcp195-extended)");
+        }
+    }
+    if (forListener && (!certificate || !privateKey)) {
+        value.fail("a TLS listener needs 'certificate' and 'private_key' (what it shows its peers)");
+    }
+    if (!forListener && static_cast<bool>(certificate) != static_cast<bool>(privateKey)) {
+        value.fail("'certificate' and 'private_key' go together: give both (a client certificate) or neither");
+    }
+    const bool mustVerify = !forListener || tls.requirePeerCertificate;
+    if (mustVerify && tls.trustedCertificates.empty()) {
+        value.fail(forListener ? "needs 'trusted_certificates' (the CAs that sign peer certificates) while "
+                                 "require_peer_certificate is true"
+                               : "needs 'trusted_certificates' (the CAs that sign the destination's certificate)");
+    }
+    return tls;
+}
+
 // ---- sections ----------------------------------------------------------------------------------
 
 AllowedPeer readAllowedPeer(const Value& value) {
@@ -353,7 +426,26 @@ AllowedPeer readAllowedPeer(const Value& value) {
     if (!aeTitle) value.fail("needs 'ae_title' (the peer's calling AE title, or \"*\" for any)");
     peer.aeTitle = asAeTitle(*aeTitle, true);
     if (const auto host = section.get("host"); host && !host->node.IsNull()) peer.host = asIpAddress(*host);
+    if (const auto v = section.get("certificate_cn"); v && !v->node.IsNull()) peer.certificateCn = asString(*v);
+    if (const auto v = section.get("certificate_sha256"); v && !v->node.IsNull()) {
+        peer.certificateSha256 = asSha256Fingerprint(*v);
+    }
     return peer;
+}
+
+// A certificate binding without TLS would never see a certificate and refuse the peer always.
+void checkCertificateBindings(const Value& listenerValue, const ListenerConfig& listener) {
+    if (listener.tls) return;
+    const Section section(listenerValue, "listener");
+    const auto peers = section.get("allowed_peers");
+    if (!peers) return;
+    const auto elements = listElements(*peers);
+    for (std::size_t i = 0; i < elements.size() && i < listener.allowedPeers.size(); ++i) {
+        const auto& peer = listener.allowedPeers[i];
+        if (!peer.certificateCn.empty() || !peer.certificateSha256.empty()) {
+            elements[i].fail("binds a certificate to AE " + peer.aeTitle + ", but listener.tls is not set");
+        }
+    }
 }
 
 void readListener(const Value& value, ListenerConfig& listener) {
@@ -388,6 +480,8 @@ void readListener(const Value& value, ListenerConfig& listener) {
     if (const auto v = section.get("dimse_timeout")) listener.dimseTimeoutSeconds = asSecondsInt(*v, 1);
     if (const auto v = section.get("acse_timeout")) listener.acseTimeoutSeconds = asSecondsInt(*v, 1);
     if (const auto v = section.get("minimum_free_disk")) listener.minimumFreeDiskBytes = asByteSize(*v);
+    if (const auto v = section.get("tls"); v) listener.tls = readTls(*v, true);
+    checkCertificateBindings(value, listener);
 }
 
 void readStorage(const Value& value, StorageConfig& storage) {
@@ -428,6 +522,7 @@ void readDelivery(const Value& value, DeliveryConfig& delivery) {
                   "s) is shorter than initial_backoff (" + std::to_string(delivery.initialBackoff.count()) + "s)");
     }
     if (const auto v = section.get("series_description")) delivery.seriesDescription = asLongString(*v);
+    if (const auto v = section.get("summary_images")) delivery.summaryImages = asBoolean(*v);
     if (const auto v = section.get("series_number")) {
         delivery.seriesNumber = static_cast<int>(asInteger(*v, 1, std::numeric_limits<std::int32_t>::max()));
     }
@@ -450,6 +545,7 @@ Destination readDestination(const Value& value) {
     if (const auto v = section.get("calling_ae_title"); v && !v->node.IsNull()) {
         destination.callingAeTitle = asAeTitle(*v, false);
     }
+    if (const auto v = section.get("tls")) destination.tls = readTls(*v, false);
     return destination;
 }
 
@@ -502,6 +598,31 @@ void readModels(const Value& value, std::vector<ModelRef>& models) {
     }
 }
 
+bool asBoolean(const Value& value) {
+    const std::string text = scalarText(value, "true or false");
+    if (!quoted(value.node) && (text == "true" || text == "yes")) return true;
+    if (!quoted(value.node) && (text == "false" || text == "no")) return false;
+    value.fail("expected true or false, got " + describe(value.node));
+}
+
+void readHttp(const Value& value, HttpConfig& http) {
+    const Section section(value, "http");
+    if (const auto v = section.get("enabled")) http.enabled = asBoolean(*v);
+    const auto bind = section.get("bind");
+    if (bind) http.bind = asIpAddress(*bind);
+    if (const auto v = section.get("port")) http.port = static_cast<int>(asInteger(*v, 1, 65535));
+    if (const auto v = section.get("token_file"); v && !v->node.IsNull()) {
+        const fs::path path = asPath(*v);
+        std::error_code error;
+        if (!fs::is_regular_file(path, error)) v->fail("no such token file: " + path.string());
+        http.tokenFile = path;
+    }
+    // Anyone on the network could read results otherwise.
+    if (http.enabled && !isLoopbackAddress(http.bind) && !http.tokenFile) {
+        bind->fail("'" + http.bind + "' is not a loopback address: set http.token_file (bearer token) to serve on it");
+    }
+}
+
 NodeConfig readConfig(const std::string& yamlText, const Source& source) {
     YAML::Node root;
     try {
@@ -523,6 +644,7 @@ NodeConfig readConfig(const std::string& yamlText, const Source& source) {
     if (const auto v = section.get("destinations")) readDestinations(*v, config.destinations);
     if (const auto v = section.get("analysis")) readAnalysis(*v, config.analysis);
     if (const auto v = section.get("models")) readModels(*v, config.models);
+    if (const auto v = section.get("http")) readHttp(*v, config.http);
     if (const auto v = section.get("log_level")) {
         // The levels node/log.h knows.
         const std::string level = asString(*v);

@@ -1,5 +1,5 @@
-// Model files: versioned YAML describing a logistic radiomics model (see
-// docs/model-files.md). Errors name the file, the line and the key.
+// Model files: versioned YAML describing a logistic radiomics model, its nomogram, chain
+// and policies (see docs/model-files.md). Errors name the file, the line and the key.
 #pragma once
 
 #include "analysis/model.h"
@@ -11,11 +11,19 @@
 
 namespace radnode::config {
 
-// The schema version this build reads (`schema: 1` in the file).
-inline constexpr int kModelSchemaVersion = 1;
+// The newest schema version this build reads (`schema: 1` files are still read).
+inline constexpr int kModelSchemaVersion = 2;
 
-analysis::Model parseModel(const std::string& yamlText, const std::string& sourceName);
-analysis::Model readModelFile(const std::filesystem::path& file);
+// Without `analysis`, feature and ROI names are checked for form only; with it, every
+// radiomics input must be a feature and an ROI the node computes under those settings.
+analysis::Model parseModel(const std::string& yamlText, const std::string& sourceName,
+                           const AnalysisConfig* analysis = nullptr);
+analysis::Model readModelFile(const std::filesystem::path& file, const AnalysisConfig* analysis = nullptr);
+
+// Reads every model, checks the inputs against `analysis`, and checks the set: names are
+// unique and each fallback names another model of the set, without a cycle.
+std::vector<analysis::Model> readModelFiles(const std::vector<ModelRef>& references, const AnalysisConfig& analysis);
+// As above without the input check (tools that read models without a node configuration).
 std::vector<analysis::Model> readModelFiles(const std::vector<ModelRef>& references);
 
 } // namespace radnode::config

@@ -14,10 +14,23 @@
 
 namespace radnode::config {
 
-// A peer allowed to open associations: its calling AE title and, optionally, its address.
+// DICOM TLS for the listener or one destination (docs/tls.md). Paths are PEM files.
+struct TlsConfig {
+    std::filesystem::path certificate; // listener: required; destination: with private_key, or neither
+    std::filesystem::path privateKey;  // unencrypted
+    std::vector<std::filesystem::path> trustedCertificates; // CA certificates peers must chain to
+    bool requirePeerCertificate = true; // listener only
+    bool checkHostName = true;          // destinations only: the certificate must name `host`
+    std::string profile = "bcp195-nd";  // DCMTK's BCP 195 profiles: bcp195-nd, bcp195, bcp195-extended
+};
+
+// A peer allowed to open associations: its calling AE title and, optionally, its address and
+// (TLS only) the certificate it must show.
 struct AllowedPeer {
     std::string aeTitle;             // "*" accepts any AE title from `host`
     std::optional<std::string> host; // numeric IP address in canonical form; absent = any address
+    std::string certificateCn;       // empty: not bound
+    std::string certificateSha256;   // empty: not bound; else lower-case hex pairs joined by ':'
 };
 
 // A C-STORE destination for results.
@@ -27,6 +40,7 @@ struct Destination {
     std::string host;
     int port = 104;
     std::string callingAeTitle; // empty: the node's own AE title
+    std::optional<TlsConfig> tls; // set: deliveries use DICOM TLS
 };
 
 // The DICOM listener. It accepts TCP connections on every interface (DCMTK 3.6.7's DcmSCP
@@ -42,6 +56,7 @@ struct ListenerConfig {
     int acseTimeoutSeconds = 30;
     // Less free disk than this: associations are refused (transiently). 0: no check.
     std::uint64_t minimumFreeDiskBytes = 512ull * 1024 * 1024;
+    std::optional<TlsConfig> tls; // set: only TLS associations are accepted
 };
 
 struct StorageConfig {
@@ -68,6 +83,9 @@ struct DeliveryConfig {
     std::chrono::seconds maxBackoff{1800};
     std::string seriesDescription = "radnode radiomics report";
     int seriesNumber = 9901;
+    // Per ROI a Secondary Capture (contour and scores burned in) in the SR's series, for a
+    // PACS that does not render SR.
+    bool summaryImages = true;
 };
 
 struct AnalysisConfig {
@@ -80,6 +98,15 @@ struct ModelRef {
     std::filesystem::path file;
 };
 
+// The HTTP API and status page (node/http_server.h). Off unless enabled; a bind address other
+// than loopback requires a bearer token, read from token_file when the node starts.
+struct HttpConfig {
+    bool enabled = false;
+    std::string bind = "127.0.0.1"; // numeric IPv4 or IPv6 address
+    int port = 8104;
+    std::optional<std::filesystem::path> tokenFile; // set: every request but /healthz needs the token
+};
+
 struct NodeConfig {
     ListenerConfig listener;
     StorageConfig storage;
@@ -89,10 +116,14 @@ struct NodeConfig {
     std::vector<Destination> destinations;
     AnalysisConfig analysis;
     std::vector<ModelRef> models;
+    HttpConfig http;
     std::string logLevel = "info"; // debug, info, warning, error
 };
 
 // Fill derived paths (database, file store) from the state directory.
 void resolveDerivedPaths(NodeConfig& config);
+
+// True for 127.0.0.0/8 and ::1 (numeric addresses only): what may serve HTTP without a token.
+bool isLoopbackAddress(const std::string& address);
 
 } // namespace radnode::config

@@ -2,7 +2,12 @@
 
 #include "dicom/analysis_input.h"
 
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
 #include <dcmtk/dcmdata/dcsequen.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+
+#include <algorithm>
 
 namespace radnode::dicom::detail {
 
@@ -80,6 +85,62 @@ DcmItem* functionalGroupMacro(DcmItem& dataset, std::size_t frameIndex, const Dc
 
 bool hasFunctionalGroups(DcmItem& dataset) {
     return dataset.tagExists(DCM_SharedFunctionalGroupsSequence) || dataset.tagExists(DCM_PerFrameFunctionalGroupsSequence);
+}
+
+std::size_t checkAnnouncedPixels(DcmDataset& dataset, const std::string& what, bool wholeLastFrame) {
+    const long rows = getInteger(dataset, DCM_Rows).value_or(0);
+    const long columns = getInteger(dataset, DCM_Columns).value_or(0);
+    const long samples = getInteger(dataset, DCM_SamplesPerPixel).value_or(1);
+    const long bitsAllocated = getInteger(dataset, DCM_BitsAllocated).value_or(0);
+    // Zero or negative: one frame, as the decoders read it.
+    const long frames = std::max(1L, getInteger(dataset, DCM_NumberOfFrames).value_or(1));
+    if (rows < 0 || columns < 0 || samples < 1 || bitsAllocated < 0 || samples > 4 || bitsAllocated > 64) {
+        throw LoadError(what + ": Rows " + std::to_string(rows) + ", Columns " + std::to_string(columns) +
+                        ", SamplesPerPixel " + std::to_string(samples) + ", BitsAllocated " +
+                        std::to_string(bitsAllocated) + " describe no image");
+    }
+    // Native 4:2:2 YBR stores two samples per pixel, not three.
+    const std::string photometric = getString(dataset, DCM_PhotometricInterpretation);
+    const bool subsampled = photometric == "YBR_FULL_422" || photometric == "YBR_PARTIAL_422";
+    const std::uint64_t frameBits = static_cast<std::uint64_t>(rows) * static_cast<std::uint64_t>(columns) *
+                                    static_cast<std::uint64_t>(subsampled ? 2 : samples) *
+                                    static_cast<std::uint64_t>(bitsAllocated);
+    if (frameBits / 8 > kMaxFrameBytes) {
+        throw LoadError(what + ": Rows x Columns x SamplesPerPixel x BitsAllocated (" + std::to_string(rows) + " x " +
+                        std::to_string(columns) + " x " + std::to_string(samples) + " x " +
+                        std::to_string(bitsAllocated) + " bits) is " + std::to_string(frameBits / 8 >> 20) +
+                        " MiB per frame, beyond the " + std::to_string(kMaxFrameBytes >> 20) + " MiB limit");
+    }
+
+    DcmElement* element = nullptr;
+    if (dataset.findAndGetElement(DCM_PixelData, element).bad() || element == nullptr ||
+        element->ident() != EVR_PixelData) {
+        return static_cast<std::size_t>(frames);
+    }
+    auto* pixelData = static_cast<DcmPixelData*>(element);
+    const E_TransferSyntax transfer = dataset.getOriginalXfer();
+    if (DcmXfer(transfer).isEncapsulated()) {
+        DcmPixelSequence* sequence = nullptr;
+        const unsigned long items =
+            pixelData->getEncapsulatedRepresentation(transfer, nullptr, sequence).good() && sequence != nullptr
+                ? sequence->card()
+                : 0;
+        const unsigned long fragments = items > 0 ? items - 1 : 0; // the first item is the offset table
+        if (static_cast<unsigned long>(frames) > fragments) {
+            throw LoadError(what + ": NumberOfFrames " + std::to_string(frames) + " but the encapsulated Pixel Data holds " +
+                            std::to_string(fragments) + " fragments (at least one per frame)");
+        }
+        return static_cast<std::size_t>(frames);
+    }
+    const std::uint64_t available = pixelData->getLength();
+    const std::uint64_t counted = wholeLastFrame ? static_cast<std::uint64_t>(frames) : static_cast<std::uint64_t>(frames) - 1;
+    const std::uint64_t neededBits = counted * frameBits; // at most 2^31 frames of 2^31 bits: no overflow
+    if ((neededBits + 7) / 8 > available) {
+        throw LoadError(what + ": NumberOfFrames " + std::to_string(frames) + " of Rows x Columns " + std::to_string(rows) +
+                        " x " + std::to_string(columns) + " needs " + std::to_string((frames * frameBits + 7) / 8) +
+                        " bytes, but Pixel Data holds " + std::to_string(available));
+    }
+    return static_cast<std::size_t>(frames);
 }
 
 } // namespace radnode::dicom::detail

@@ -2,6 +2,7 @@
 // this header includes DCMTK and must stay out of headers other rooms include.
 #pragma once
 
+#include <dcmtk/dcmdata/dcdatset.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcitem.h>
@@ -34,5 +35,18 @@ DcmItem* firstItem(DcmItem& item, const DcmTagKey& sequence);
 // the shared groups otherwise. nullptr when neither has it.
 DcmItem* functionalGroupMacro(DcmItem& dataset, std::size_t frameIndex, const DcmTagKey& sequence);
 bool hasFunctionalGroups(DcmItem& dataset);
+
+// What a header may announce before anything is sized from it, so that a hostile or broken
+// header cannot make the node allocate gigabytes: one frame as stored uncompressed (a 4096 x
+// 5632 16-bit mammogram is 44 MiB), and all frames a decoder is asked for, as doubles.
+inline constexpr std::size_t kMaxFrameBytes = std::size_t{256} << 20;
+inline constexpr std::size_t kMaxDecodedBytes = std::size_t{1} << 30;
+
+// Checks Rows x Columns x SamplesPerPixel x BitsAllocated against kMaxFrameBytes, and
+// NumberOfFrames against the Pixel Data the file really holds: native, every frame but the last
+// must lie wholly inside it (`wholeLastFrame`: the last one too); encapsulated, each frame needs
+// a fragment of its own. Returns the frame count; throws LoadError naming `what` and the
+// attribute. A dataset without (integer) Pixel Data passes: its decoder refuses it later.
+std::size_t checkAnnouncedPixels(DcmDataset& dataset, const std::string& what, bool wholeLastFrame);
 
 } // namespace radnode::dicom::detail

@@ -216,8 +216,9 @@ ImageGeometry readImageGeometry(const std::filesystem::path& file) {
     g.laterality = readLaterality(dataset);
     g.rows = static_cast<std::size_t>(std::max(0L, getInteger(dataset, DCM_Rows).value_or(0)));
     g.columns = static_cast<std::size_t>(std::max(0L, getInteger(dataset, DCM_Columns).value_or(0)));
-    g.frames = static_cast<std::size_t>(std::max(1L, getInteger(dataset, DCM_NumberOfFrames).value_or(1)));
     if (g.sopInstanceUid.empty()) throw LoadError(file.string() + ": no SOP Instance UID");
+    // Frame vectors are sized from NumberOfFrames: the pixel data must be able to hold them.
+    g.frames = detail::checkAnnouncedPixels(dataset, file.string() + " (" + g.sopInstanceUid + ")", false);
     if (g.rows == 0 || g.columns == 0) {
         throw LoadError(file.string() + " (" + g.sopInstanceUid + "): not an image (no Rows/Columns)");
     }

@@ -196,6 +196,7 @@ PixelSource openPixelSource(const std::filesystem::path& file) {
     source.dataset = source.format->getDataset();
     auto& dataset = *source.dataset;
     source.info = readFormat(dataset, file);
+    detail::checkAnnouncedPixels(dataset, file.string(), false);
     const auto& info = source.info;
 
     DcmElement* element = nullptr;
@@ -495,6 +496,14 @@ GreyFrames decodeGreyFrames(const std::filesystem::path& file, const std::vector
     if (box.width == 0 || box.height == 0 || box.x0 + box.width > info.columns || box.y0 + box.height > info.rows) {
         throw LoadError(file.string() + ": pixel window outside the " + std::to_string(info.columns) + " x " +
                         std::to_string(info.rows) + " frame");
+    }
+
+    const double decodedBytes = double(frames.size()) * double(box.width) * double(box.height) * sizeof(double);
+    if (decodedBytes > double(detail::kMaxDecodedBytes)) {
+        throw LoadError(file.string() + ": " + std::to_string(frames.size()) + " frames of " + std::to_string(box.width) +
+                        " x " + std::to_string(box.height) + " would take " +
+                        std::to_string(static_cast<long long>(decodedBytes) >> 20) + " MiB decoded, beyond the " +
+                        std::to_string(detail::kMaxDecodedBytes >> 20) + " MiB limit");
     }
 
     GreyFrames result;

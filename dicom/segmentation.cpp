@@ -45,7 +45,7 @@ struct FrameSource {
 
 struct SegFrame {
     int number = 0;  // 1-based frame of the SEG
-    int segment = 0; // ReferencedSegmentNumber
+    int segment = 0; // ReferencedSegmentNumber; 0 in a label map, whose frames hold every segment
     std::optional<FrameSource> source;
 };
 
@@ -58,6 +58,10 @@ struct SegHeader {
     std::string sopInstanceUid, seriesInstanceUid, studyInstanceUid;
     bool fractional = false;
     double maximumFractionalValue = 255.0;
+    // LABELMAP (DICOM Sup 243): each pixel holds the number of the segment it belongs to, or
+    // the background value (PixelPaddingValue when given, otherwise 0).
+    bool labelMap = false;
+    long background = 0;
     std::size_t rows = 0, columns = 0, frameCount = 0;
     int bitsAllocated = 1;
     std::map<int, SegmentDescription> segments;
@@ -107,16 +111,18 @@ SegHeader readHeader(DcmDataset& dataset, const std::filesystem::path& file, con
     seg.studyInstanceUid = getString(dataset, DCM_StudyInstanceUID);
     const std::string sopClass = getString(dataset, DCM_SOPClassUID);
     const std::string name = segName(file, seg.sopInstanceUid);
-    if (sopClass == kLabelMapSegmentationStorage) {
-        throw LoadError(name + ": label map segmentations are not supported (only BINARY and FRACTIONAL)");
-    }
-    if (sopClass != kSegmentationStorage) {
+    if (sopClass != kSegmentationStorage && sopClass != kLabelMapSegmentationStorage) {
         throw LoadError(file.string() + ": not a Segmentation (SOP Class " + sopClass + ")");
     }
 
     const std::string type = getString(dataset, DCM_SegmentationType);
-    if (type != "BINARY" && type != "FRACTIONAL") {
-        throw LoadError(name + ": SegmentationType '" + type + "' is not BINARY or FRACTIONAL");
+    seg.labelMap = sopClass == kLabelMapSegmentationStorage;
+    if (seg.labelMap && type != "LABELMAP") {
+        throw LoadError(name + ": Label Map Segmentation Storage with SegmentationType '" + type + "' (must be LABELMAP)");
+    }
+    if (!seg.labelMap && type != "BINARY" && type != "FRACTIONAL") {
+        throw LoadError(name + ": SegmentationType '" + type + "' is not BINARY or FRACTIONAL" +
+                        (type == "LABELMAP" ? " (a LABELMAP needs the Label Map Segmentation Storage SOP Class)" : ""));
     }
     seg.fractional = type == "FRACTIONAL";
     seg.rows = static_cast<std::size_t>(std::max(0L, getInteger(dataset, DCM_Rows).value_or(0)));
@@ -126,7 +132,13 @@ SegHeader readHeader(DcmDataset& dataset, const std::filesystem::path& file, con
     if (seg.rows == 0 || seg.columns == 0 || seg.frameCount == 0) {
         throw LoadError(name + ": Rows, Columns or NumberOfFrames missing or zero");
     }
-    if (seg.fractional) {
+    detail::checkAnnouncedPixels(dataset, name, false);
+    if (seg.labelMap) {
+        if (seg.bitsAllocated != 8 && seg.bitsAllocated != 16) {
+            throw LoadError(name + ": LABELMAP with BitsAllocated " + std::to_string(seg.bitsAllocated) + " (must be 8 or 16)");
+        }
+        seg.background = getInteger(dataset, DCM_PixelPaddingValue).value_or(0);
+    } else if (seg.fractional) {
         seg.maximumFractionalValue = getDouble(dataset, DCM_MaximumFractionalValue).value_or(0.0);
         if (!(seg.maximumFractionalValue > 0.0) || seg.bitsAllocated != 8) {
             throw LoadError(name + ": FRACTIONAL needs 8 bits allocated and a MaximumFractionalValue");
@@ -146,7 +158,11 @@ SegHeader readHeader(DcmDataset& dataset, const std::filesystem::path& file, con
             if (labelMatches(options->tumorLabelPattern, segment.label)) segment.role = RoiRole::Tumor;
             else if (labelMatches(options->lymphNodeLabelPattern, segment.label)) segment.role = RoiRole::LymphNode;
         }
-        if (segment.number < 1) throw LoadError(name + ": a segment without a SegmentNumber");
+        // A label map may number its segments from 0 (Sup 243); the other types start at 1.
+        const bool numbered = getInteger(*item, DCM_SegmentNumber).has_value();
+        if (!numbered || segment.number < (seg.labelMap ? 0 : 1)) {
+            throw LoadError(name + ": a segment without a valid SegmentNumber");
+        }
         seg.segments[segment.number] = segment;
     }
     if (seg.segments.empty()) throw LoadError(name + ": no SegmentSequence");
@@ -183,12 +199,15 @@ SegHeader readHeader(DcmDataset& dataset, const std::filesystem::path& file, con
     for (std::size_t f = 0; f < seg.frameCount; ++f) {
         SegFrame frame;
         frame.number = static_cast<int>(f + 1);
-        DcmItem* identification = detail::functionalGroupMacro(dataset, f, DCM_SegmentIdentificationSequence);
-        if (identification == nullptr) {
+        DcmItem* identification =
+            seg.labelMap ? nullptr : detail::functionalGroupMacro(dataset, f, DCM_SegmentIdentificationSequence);
+        if (identification == nullptr && !seg.labelMap) {
             throw LoadError(name + ": frame " + std::to_string(f + 1) + " names no segment");
         }
-        frame.segment = static_cast<int>(getInteger(*identification, DCM_ReferencedSegmentNumber).value_or(0));
-        if (!seg.segments.count(frame.segment)) {
+        if (identification != nullptr) {
+            frame.segment = static_cast<int>(getInteger(*identification, DCM_ReferencedSegmentNumber).value_or(0));
+        }
+        if (!seg.labelMap && !seg.segments.count(frame.segment)) {
             throw LoadError(name + ": frame " + std::to_string(f + 1) + " names segment " +
                             std::to_string(frame.segment) + ", which the SegmentSequence does not define");
         }
@@ -214,21 +233,29 @@ public:
         }
         pixelData_ = static_cast<DcmPixelData*>(element);
         encapsulated_ = DcmXfer(dataset.getOriginalXfer()).isEncapsulated();
-        if (encapsulated_ && !seg.fractional) {
+        if (encapsulated_ && !seg.fractional && !seg.labelMap) {
             throw LoadError(name + ": compressed BINARY segmentations are not supported");
         }
         const std::size_t pixels = seg.rows * seg.columns;
-        const std::size_t needed = seg.fractional ? pixels * seg.frameCount : (pixels * seg.frameCount + 7) / 8;
+        const std::size_t needed = seg.labelMap     ? pixels * seg.frameCount * bytesPerLabel()
+                                   : seg.fractional ? pixels * seg.frameCount
+                                                    : (pixels * seg.frameCount + 7) / 8;
         if (!encapsulated_ && pixelData_->getLength() < needed) {
             throw LoadError(name + ": pixel data is truncated (" + std::to_string(pixelData_->getLength()) + " of " +
                             std::to_string(needed) + " bytes)");
         }
     }
 
-    std::vector<std::uint8_t> read(int frameNumber) {
+    // The pixels of `segment` in a frame, as 0/1 (BINARY and FRACTIONAL frames hold one segment).
+    std::vector<std::uint8_t> read(int frameNumber, int segment) {
         const std::size_t pixels = seg_.rows * seg_.columns;
         const std::size_t index = static_cast<std::size_t>(frameNumber - 1);
         std::vector<std::uint8_t> inside(pixels, 0);
+        if (seg_.labelMap) {
+            const std::vector<long> labels = readLabels(frameNumber);
+            for (std::size_t i = 0; i < pixels; ++i) inside[i] = labels[i] == segment && segment != seg_.background;
+            return inside;
+        }
         if (seg_.fractional) {
             std::vector<std::uint8_t> values = readBytes(index * pixels, pixels, index);
             const double threshold = options_.fractionalThreshold * seg_.maximumFractionalValue;
@@ -248,7 +275,31 @@ public:
         return inside;
     }
 
+    // Label map: the segment numbers a frame holds, background left out.
+    std::set<long> labelsIn(int frameNumber) {
+        std::set<long> present;
+        for (long label : readLabels(frameNumber)) {
+            if (label != seg_.background) present.insert(label);
+        }
+        return present;
+    }
+
 private:
+    std::size_t bytesPerLabel() const { return seg_.bitsAllocated == 16 ? 2 : 1; }
+
+    std::vector<long> readLabels(int frameNumber) {
+        const std::size_t pixels = seg_.rows * seg_.columns;
+        const std::size_t index = static_cast<std::size_t>(frameNumber - 1);
+        const std::size_t bytes = bytesPerLabel();
+        const std::vector<std::uint8_t> raw = readBytes(index * pixels * bytes, pixels * bytes, index);
+        std::vector<long> labels(pixels);
+        for (std::size_t i = 0; i < pixels; ++i) {
+            // Little endian, as every transfer syntax the node accepts stores pixel data.
+            labels[i] = bytes == 2 ? raw[2 * i] | (raw[2 * i + 1] << 8) : raw[i];
+        }
+        return labels;
+    }
+
     std::vector<std::uint8_t> readBytes(std::size_t offset, std::size_t count, std::size_t frameIndex) {
         std::vector<std::uint8_t> bytes(count + 1);
         OFCondition status;
@@ -454,7 +505,7 @@ std::optional<SegmentInput> planarInput(const SegmentDescription& segment, const
 
     std::vector<std::uint8_t> inside(g.rows * g.columns, 0);
     for (const auto& p : placed) {
-        const auto frame = reader.read(p.frame->number);
+        const auto frame = reader.read(p.frame->number, segment.number);
         for (std::size_t i = 0; i < inside.size(); ++i) inside[i] |= frame[i];
     }
     const auto patch = patchOf(inside, g.columns, g.rows, 0);
@@ -527,7 +578,7 @@ std::optional<SegmentInput> volumeInput(const SegmentDescription& segment, const
             throw LoadError(what + ": frame " + std::to_string(p.frame->number) + " lies on no slice of the volume");
         }
         const std::size_t k = stackIndexOf[static_cast<std::size_t>(match - slices.begin())];
-        if (auto patch = patchOf(reader.read(p.frame->number), first.columns, first.rows, k)) {
+        if (auto patch = patchOf(reader.read(p.frame->number, segment.number), first.columns, first.rows, k)) {
             patches.push_back(std::move(*patch));
         }
     }
@@ -640,6 +691,19 @@ RoiRole roleFromPropertyType(const std::string& codingScheme, const std::string&
     return RoiRole::Other;
 }
 
+double contextMarginMm(const std::vector<double>& ringsMm, const analysis::ExtractionParams& params) {
+    double margin = 0.0;
+    for (double ring : ringsMm) margin = std::max(margin, ring);
+    double filterReach = 0.0;
+    for (const auto& type : params.imageTypes) {
+        if (type.name == "Original") continue;
+        filterReach = std::max(filterReach, 10.0);
+        for (double sigma : type.settings.sigma) filterReach = std::max(filterReach, 4.0 * sigma);
+    }
+    // One more voxel's worth so that rounding never leaves a ring's outer voxels at the edge.
+    return margin + filterReach + 1.0;
+}
+
 SegmentationInfo readSegmentationInfo(const std::filesystem::path& segFile) {
     const auto format = detail::loadDicomFile(segFile);
     const SegHeader seg = readHeader(*format->getDataset(), segFile, nullptr);
@@ -700,7 +764,19 @@ std::vector<SegmentInput> loadSegmentInputs(const std::filesystem::path& segFile
             }
         }
         checkAgainstSource(segGeometry, frame, *placed->source, placed->sourceFrameIndex, name);
-        framesBySegment[frame.segment].push_back(*placed);
+        if (!seg.labelMap) {
+            framesBySegment[frame.segment].push_back(*placed);
+            continue;
+        }
+        // A label map frame belongs to every segment whose number appears in it.
+        for (long label : reader.labelsIn(frame.number)) {
+            if (!seg.segments.count(static_cast<int>(label))) {
+                throw LoadError(name + " " + frameName + " holds pixel value " + std::to_string(label) +
+                                ", which is neither a SegmentNumber of the SegmentSequence nor the background (" +
+                                std::to_string(seg.background) + ")");
+            }
+            framesBySegment[static_cast<int>(label)].push_back(*placed);
+        }
     }
 
     std::vector<SegmentInput> inputs;

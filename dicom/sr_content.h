@@ -69,6 +69,12 @@ struct SrModelResult {
     std::string summaryText;                  // plain language, says "Research use"
     std::vector<std::string> inputsUsed, inputsMissing;
     bool unstable = false;
+    std::vector<std::string> clinicalInputsUsed, clinicalInputsMissing; // covariate keys, e.g. "ki67"
+    std::optional<double> probabilitySpreadPercent; // max - min over eroded/original/dilated masks
+    // The chain's second level (e.g. N+: 1-2 vs >= 3 nodes), when the first gave its positive class.
+    std::optional<double> secondLevelProbabilityPercent;
+    double secondLevelThresholdPercent = 50.0;
+    std::string secondLevelClass; // <= 16 characters
 };
 
 struct SrDocumentSpec {
@@ -105,16 +111,23 @@ struct SrDocumentContent {
     std::vector<SrInstanceRef> evidence; // Current Requested Procedure Evidence Sequence
 };
 
-// Concept names of the feature NUM items: a private coding scheme, declared in the Coding
-// Scheme Identification Sequence. The code value is stable and computable from the name alone:
-// "F" and the first 15 hex digits of the 64-bit FNV-1a hash of the PyRadiomics name. The code
-// meaning is the name itself; a name over 64 characters (the LO limit) gets an abbreviated
-// meaning, and the full name then travels as Equivalent Meaning of Concept Name (DCM 121050).
+// Concept names of the feature NUM items. A feature IBSI defines (dicom/ibsi_codes.h) gets its
+// IBSI code ("Q4LE", IBSI, "Mean") whatever image it was computed on; the image type then
+// travels as a concept modifier (featureImageType) and the PyRadiomics name as Equivalent
+// Meaning of Concept Name (DCM 121050). Any other feature gets a private code, stable and
+// computable from the name alone: "F" and the first 15 hex digits of the 64-bit FNV-1a hash of
+// the PyRadiomics name, meaning the name itself; a name over 64 characters (the LO limit) gets
+// an abbreviated meaning, and the full name then travels as Equivalent Meaning. Both schemes
+// are declared in the Coding Scheme Identification Sequence.
 inline constexpr const char* kRadnodeCodingScheme = "99RADNODE";
 struct SrCode {
     std::string value, scheme, meaning;
 };
 SrCode featureConcept(const std::string& pyradiomicsName);
+// The modifier value naming the image an IBSI-coded feature was computed on ("wavelet-HLH",
+// "log-sigma-1-0-mm-3D"); nullopt for the original image and for privately coded features,
+// whose code already names the image. The modifier's concept name is srcode::kImageType.
+std::optional<SrCode> featureImageType(const std::string& pyradiomicsName);
 
 // The other private concepts of the scheme (code value, code meaning): the group qualifier
 // naming the ROI, and the items of a model result group.
@@ -124,6 +137,7 @@ struct Private {
     const char* meaning;
 };
 inline constexpr Private kRoiName{"ROI", "Radiomics region of interest"};
+inline constexpr Private kImageType{"IMAGETYPE", "Image filter applied before feature extraction"};
 inline constexpr Private kRadScore{"RADSCORE", "Rad-score"};
 inline constexpr Private kProbability{"PROBABILITY", "Predicted probability"};
 inline constexpr Private kThreshold{"THRESHOLD", "Decision threshold"};
@@ -134,6 +148,12 @@ inline constexpr Private kUnstable{"UNSTABLE", "Unstable result: interpret with 
 inline constexpr Private kInputUsed{"INPUTUSED", "Model input used"};
 inline constexpr Private kInputMissing{"INPUTMISSING", "Model input missing"};
 inline constexpr Private kValidation{"VALIDATION", "Model validation summary"};
+inline constexpr Private kClinicalUsed{"CLINUSED", "Clinical model input used"};
+inline constexpr Private kClinicalMissing{"CLINMISSING", "Clinical model input missing"};
+inline constexpr Private kProbabilitySpread{"PROBSPREAD", "Probability spread under contour perturbation"};
+inline constexpr Private kSecondProbability{"PROBABILITY2", "Second-level predicted probability"};
+inline constexpr Private kSecondThreshold{"THRESHOLD2", "Second-level decision threshold"};
+inline constexpr Private kSecondClass{"PREDCLASS2", "Second-level predicted class"};
 } // namespace srcode
 
 } // namespace radnode::dicom

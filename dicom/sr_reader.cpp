@@ -153,6 +153,12 @@ ParsedGroup parseGroup(DSRDocumentTree& tree) {
             } else if (is(concept, srcode::kThreshold)) {
                 model.thresholdPercent = number;
                 parsed.hasModelItems = true;
+            } else if (is(concept, srcode::kSecondProbability)) {
+                model.secondLevelProbabilityPercent = number;
+            } else if (is(concept, srcode::kSecondThreshold)) {
+                model.secondLevelThresholdPercent = number;
+            } else if (is(concept, srcode::kProbabilitySpread)) {
+                model.probabilitySpreadPercent = number;
             } else {
                 roi.measurements.push_back(
                     SrMeasurement{featureNameAt(tree), number, text(value.getMeasurementUnit().getCodeValue())});
@@ -169,6 +175,12 @@ ParsedGroup parseGroup(DSRDocumentTree& tree) {
             model.inputsUsed.push_back(text(item.getStringValue()));
         } else if (is(concept, srcode::kInputMissing)) {
             model.inputsMissing.push_back(text(item.getStringValue()));
+        } else if (is(concept, srcode::kSecondClass)) {
+            model.secondLevelClass = text(item.getCodeValue().getCodeValue());
+        } else if (is(concept, srcode::kClinicalUsed)) {
+            model.clinicalInputsUsed.push_back(text(item.getStringValue()));
+        } else if (is(concept, srcode::kClinicalMissing)) {
+            model.clinicalInputsMissing.push_back(text(item.getStringValue()));
         } else if (is(concept, srcode::kValidation)) {
             model.validationSummary = text(item.getStringValue());
         }

@@ -1,6 +1,7 @@
 #include "dicom/sr_writer.h"
 
 #include "dicom/dataset_values.h"
+#include "dicom/ibsi_codes.h"
 #include "dicom/uid.h"
 
 #include <dcmtk/dcmdata/dcdeftag.h>
@@ -28,6 +29,12 @@
 namespace radnode::dicom {
 
 namespace {
+
+// DCMTK 3.6.7 checks a referenced SOP class against its own list, which predates the
+// label-map Segmentation (Sup 243); for that class only, the check is skipped.
+bool dcmtkKnowsSopClass(const std::string& sopClassUid) {
+    return sopClassUid != "1.2.840.10008.5.1.4.1.1.66.7";
+}
 
 using DSR = DSRTypes;
 using MeasurementValue = CMR_TID1411_in_TID1500::MeasurementValue;
@@ -261,13 +268,14 @@ std::unique_ptr<DSRDocumentSubTree> planarGroup(const SrRoiGroup& group, const A
         addAfter(*tree, DSR::RT_contains, DSR::VT_Code, CODE_DCM_Finding, name + " finding");
         require(tree->getCurrentContentItem().setCodeValue(*role.finding), name + " finding");
     }
-    DSRImageReferenceValue segment(group.segmentation.sopClassUid, group.segmentation.sopInstanceUid);
+    DSRImageReferenceValue segment(group.segmentation.sopClassUid, group.segmentation.sopInstanceUid,
+                                   dcmtkKnowsSopClass(group.segmentation.sopClassUid));
     // Frames only: the Image SOP Instance Reference Macro names frames or segments, not both,
     // and a SEG frame belongs to one segment.
     for (int frame : group.segFrameNumbers) segment.getFrameList().addItem(frame);
     addAfter(*tree, DSR::RT_contains, DSR::VT_Image, CODE_DCM_ReferencedSegmentationFrame,
              name + " segmentation frame");
-    require(tree->getCurrentContentItem().setImageReference(segment),
+    require(tree->getCurrentContentItem().setImageReference(segment, dcmtkKnowsSopClass(group.segmentation.sopClassUid)),
             name + " segmentation " + group.segmentation.sopInstanceUid);
     if (!group.sourceSeriesUid.empty()) {
         addAfter(*tree, DSR::RT_contains, DSR::VT_UIDRef, CODE_DCM_SourceSeriesForSegmentation,
@@ -292,13 +300,24 @@ std::unique_ptr<DSRDocumentSubTree> planarGroup(const SrRoiGroup& group, const A
                  DSRCodedEntryValue(concept.value, concept.scheme, concept.meaning), what);
         require(tree->getCurrentContentItem().setNumericValue(numericValue(measurement.value, measurement.ucumUnit)),
                 what);
-        if (concept.meaning != measurement.featureName) {
-            require(
-                tree->addChildContentItem(DSR::RT_hasConceptMod, DSR::VT_Text, CODE_DCM_EquivalentMeaningOfConceptName),
-                what);
-            require(tree->getCurrentContentItem().setStringValue(measurement.featureName), what);
-            tree->gotoParent();
+        bool below = false; // the first modifier goes below the NUM item, the next one after it
+        const auto addModifier = [&](DSR::E_ValueType type, const DSRCodedEntryValue& modifier) {
+            require(below ? tree->addContentItem(DSR::RT_hasConceptMod, type, modifier)
+                          : tree->addChildContentItem(DSR::RT_hasConceptMod, type, modifier),
+                    what);
+            below = true;
+        };
+        if (const auto imageType = featureImageType(measurement.featureName)) {
+            addModifier(DSR::VT_Code, privateCode(srcode::kImageType));
+            require(tree->getCurrentContentItem().setCodeValue(
+                        DSRCodedEntryValue(imageType->value, imageType->scheme, imageType->meaning)),
+                    what + " image type");
         }
+        if (concept.meaning != measurement.featureName) {
+            addModifier(DSR::VT_Text, CODE_DCM_EquivalentMeaningOfConceptName);
+            require(tree->getCurrentContentItem().setStringValue(measurement.featureName), what);
+        }
+        if (below) tree->gotoParent();
     }
     return tree;
 }
@@ -312,9 +331,10 @@ void addVolumetricGroup(TID1500_MeasurementReport& report, const SrRoiGroup& gro
     require(measurements.setTrackingUniqueIdentifier(group.trackingUid), name + " tracking UID");
     const RoleCodes role = roleCodes(group.findingCode, name);
     if (role.finding) require(measurements.setFinding(*role.finding), name + " finding");
-    DSRImageReferenceValue segment(group.segmentation.sopClassUid, group.segmentation.sopInstanceUid);
+    DSRImageReferenceValue segment(group.segmentation.sopClassUid, group.segmentation.sopInstanceUid,
+                                   dcmtkKnowsSopClass(group.segmentation.sopClassUid));
     segment.getSegmentList().addItem(static_cast<Uint16>(group.segmentNumber));
-    require(measurements.setReferencedSegment(segment),
+    require(measurements.setReferencedSegment(segment, dcmtkKnowsSopClass(group.segmentation.sopClassUid)),
             name + " segment " + std::to_string(group.segmentNumber) + " of " + group.segmentation.sopInstanceUid);
     require(measurements.setSourceSeriesForSegmentation(group.sourceSeriesUid), name + " source series");
     if (role.site) {
@@ -330,6 +350,12 @@ void addVolumetricGroup(TID1500_MeasurementReport& report, const SrRoiGroup& gro
                                                 DSRCodedEntryValue(concept.value, concept.scheme, concept.meaning)),
                                             measurementValue(measurement.value, measurement.ucumUnit)),
                 what);
+        if (const auto imageType = featureImageType(measurement.featureName)) {
+            require(measurements.getMeasurement().addModifier(
+                        privateCode(srcode::kImageType),
+                        DSRCodedEntryValue(imageType->value, imageType->scheme, imageType->meaning)),
+                    what + " image type");
+        }
         if (concept.meaning != measurement.featureName) {
             require(measurements.getMeasurement().setEquivalentMeaningOfConceptName(measurement.featureName), what);
         }
@@ -356,6 +382,14 @@ void addModelGroup(TID1500_MeasurementReport& report, const SrModelResult& model
                                                predictedClassCode(model.predictedClass, model.modelName)),
                 name + " predicted class");
     }
+    if (model.secondLevelProbabilityPercent) {
+        addNumber(srcode::kSecondProbability, *model.secondLevelProbabilityPercent, "%");
+        addNumber(srcode::kSecondThreshold, model.secondLevelThresholdPercent, "%");
+        require(group.addQualitativeEvaluation(privateCode(srcode::kSecondClass),
+                                               predictedClassCode(model.secondLevelClass, model.modelName)),
+                name + " second-level class");
+    }
+    if (model.probabilitySpreadPercent) addNumber(srcode::kProbabilitySpread, *model.probabilitySpreadPercent, "%");
     require(group.addQualitativeEvaluation(privateCode(srcode::kStability),
                                            privateCode(model.unstable ? srcode::kUnstable : srcode::kStable)),
             name + " stability");
@@ -365,6 +399,8 @@ void addModelGroup(TID1500_MeasurementReport& report, const SrModelResult& model
     addText(CODE_DCM_NarrativeSummary, model.summaryText);
     for (const auto& input : model.inputsUsed) addText(privateCode(srcode::kInputUsed), input);
     for (const auto& input : model.inputsMissing) addText(privateCode(srcode::kInputMissing), input);
+    for (const auto& key : model.clinicalInputsUsed) addText(privateCode(srcode::kClinicalUsed), key);
+    for (const auto& key : model.clinicalInputsMissing) addText(privateCode(srcode::kClinicalMissing), key);
     addText(privateCode(srcode::kValidation), model.validationSummary);
 }
 
@@ -466,14 +502,20 @@ SrDocumentSpec completed(const SrDocumentSpec& input) {
         if (!trackingUids.insert(group.trackingUid).second) {
             throw SrError("SR: " + name + " repeats tracking UID " + group.trackingUid);
         }
-        std::map<std::string, std::string> codes;
+        // IBSI codes repeat across image types (the modifier tells them apart); private codes
+        // must not collide.
+        std::set<std::string> names;
+        std::map<std::string, std::string> privateCodes;
         for (const auto& measurement : group.measurements) {
-            const std::string code = featureConcept(measurement.featureName).value;
-            const auto [at, fresh] = codes.emplace(code, measurement.featureName);
+            if (!names.insert(measurement.featureName).second) {
+                throw SrError("SR: " + name + ": feature " + measurement.featureName + " given twice (the same name twice)");
+            }
+            const SrCode concept = featureConcept(measurement.featureName);
+            if (concept.scheme != kRadnodeCodingScheme) continue;
+            const auto [at, fresh] = privateCodes.emplace(concept.value, measurement.featureName);
             if (!fresh) {
-                throw SrError(
-                    "SR: " + name + ": features " + at->second + " and " + measurement.featureName +
-                    (at->second == measurement.featureName ? " (the same name twice)" : " share code " + code));
+                throw SrError("SR: " + name + ": features " + at->second + " and " + measurement.featureName +
+                              " share code " + concept.value);
             }
         }
     }
@@ -609,6 +651,15 @@ void completeTree(DSRDocumentTree& tree, const SrDocumentSpec& spec) {
     }
 }
 
+bool usesIbsiCodes(const SrDocumentSpec& spec) {
+    for (const auto& group : spec.groups) {
+        for (const auto& measurement : group.measurements) {
+            if (featureConcept(measurement.featureName).scheme == kIbsiCodingScheme) return true;
+        }
+    }
+    return false;
+}
+
 void setHeader(DSRDocument& document, const SrDocumentSpec& spec) {
     const SrPatientStudy& s = spec.study;
     // Patient and study values are copied as the source has them, even where it bends a VR.
@@ -643,6 +694,11 @@ void setHeader(DSRDocument& document, const SrDocumentSpec& spec) {
     require(schemes.addItem(kRadnodeCodingScheme), "coding scheme");
     require(schemes.setCodingSchemeName("radnode radiomics features and model results"), "coding scheme name");
     require(schemes.setCodingSchemeResponsibleOrganization(spec.manufacturer), "coding scheme organisation");
+    if (usesIbsiCodes(spec)) {
+        require(schemes.addItem(kIbsiCodingScheme), "IBSI coding scheme");
+        require(schemes.setCodingSchemeUID(kIbsiCodingSchemeUid), "IBSI coding scheme UID");
+        require(schemes.setCodingSchemeName(kIbsiCodingSchemeName), "IBSI coding scheme name");
+    }
 
     for (const auto& ref : evidenceOf(spec)) {
         require(document.getCurrentRequestedProcedureEvidence().addItem(ref.studyInstanceUid, ref.seriesInstanceUid,
@@ -688,10 +744,26 @@ void addContributingEquipment(DcmItem& dataset, const SrDocumentSpec& spec) {
 } // namespace
 
 SrCode featureConcept(const std::string& pyradiomicsName) {
+    if (const auto parts = splitPyradiomicsName(pyradiomicsName)) {
+        if (const IbsiFeature* ibsi = ibsiFeature(parts->featureClass, parts->feature)) {
+            return SrCode{ibsi->code, kIbsiCodingScheme, ibsi->meaning};
+        }
+    }
     char code[17];
     std::snprintf(code, sizeof code, "F%015" PRIX64, fnv1a64(pyradiomicsName) >> 4);
     return SrCode{code, kRadnodeCodingScheme,
                   pyradiomicsName.size() <= 64 ? pyradiomicsName : abbreviatedMeaning(pyradiomicsName)};
+}
+
+std::optional<SrCode> featureImageType(const std::string& pyradiomicsName) {
+    const auto parts = splitPyradiomicsName(pyradiomicsName);
+    if (!parts || parts->imageType == "original") return std::nullopt;
+    if (featureConcept(pyradiomicsName).scheme != kIbsiCodingScheme) return std::nullopt;
+    const std::string& type = parts->imageType;
+    if (type.size() <= 16 && type.find('\\') == std::string::npos) return SrCode{type, kRadnodeCodingScheme, type};
+    char code[17];
+    std::snprintf(code, sizeof code, "T%015" PRIX64, fnv1a64(type) >> 4);
+    return SrCode{code, kRadnodeCodingScheme, type.substr(0, 64)};
 }
 
 WrittenSr writeSr(const SrDocumentSpec& input, const std::filesystem::path& outFile) {

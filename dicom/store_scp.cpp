@@ -9,6 +9,7 @@
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/dcmnet/diutil.h>
 #include <dcmtk/dcmnet/scpthrd.h>
+#include <dcmtk/dcmtls/tlscond.h>
 
 #include <sys/statvfs.h>
 
@@ -83,6 +84,27 @@ void collectSegmentationReferences(DcmDataset& dataset, std::set<std::string>& u
     }
 }
 
+// The certificate a TLS peer showed, if any. One that cannot be read counts as none, so a
+// certificate binding refuses it.
+std::optional<CertificateIdentity> peerCertificate(T_ASC_Association* association) {
+    const unsigned long length = ASC_getPeerCertificateLength(association);
+    if (length == 0) return std::nullopt;
+    std::vector<unsigned char> der(length);
+    if (ASC_getPeerCertificate(association, der.data(), length) != length) return std::nullopt;
+    try {
+        return describeCertificate(der);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+// A TLS handshake that ended because the peer closed without a word: a port probe or a
+// health check, like an empty plain connection, not worth an audit entry.
+bool silentDisconnect(const OFCondition& condition) {
+    return condition == DCMTLS_EC_OpenSSLIOError || condition == DCMTLS_EC_TLSConnectionClosedByPeer ||
+           std::string(condition.text()).find("unexpected eof") != std::string::npos;
+}
+
 bool isSegmentation(const std::string& sopClassUid) {
     return sopClassUid == "1.2.840.10008.5.1.4.1.1.66.4" || sopClassUid == "1.2.840.10008.5.1.4.1.1.66.7";
 }
@@ -122,7 +144,8 @@ class ListenerPool;
 // takes the association over and frees it when done.
 class StoreWorker : public DcmThreadSCP {
 public:
-    explicit StoreWorker(ListenerPool& scp) : scp_(scp) {}
+    StoreWorker(ListenerPool& scp, std::optional<CertificateIdentity> certificate)
+        : scp_(scp), certificate_(std::move(certificate)) {}
 
 protected:
     void notifyAssociationRequest(const T_ASC_Parameters& params, DcmSCPActionType& desiredAction) override;
@@ -135,6 +158,7 @@ private:
     StoreStatus receiveAndStore(T_DIMSE_C_StoreRQ& request, T_ASC_PresentationContextID presentationId);
 
     ListenerPool& scp_;
+    std::optional<CertificateIdentity> certificate_; // the peer's, on a TLS association that showed one
     AssociationInfo association_;
     // DcmSCP keeps the association private; the parameters it shows us in
     // notifyAssociationRequest are the ones it negotiates right after, so we keep them.
@@ -164,13 +188,28 @@ public:
         std::lock_guard lock(mutex);
         if (--perPeer[peer] <= 0) perPeer.erase(peer);
     }
-    bool peerAllowed(const std::string& callingAe, const std::string& address) const {
-        if (settings.allowedPeers.empty()) return isLoopback(address);
-        return std::any_of(settings.allowedPeers.begin(), settings.allowedPeers.end(), [&](const PeerRule& rule) {
+    // Empty when a rule admits the peer; otherwise why not. A rule that names the AE and
+    // host but binds another certificate says so: that is a stolen AE title or a wrong key.
+    std::string peerRefusal(const std::string& callingAe, const std::string& address,
+                            const std::optional<CertificateIdentity>& certificate) const {
+        const std::string unknown = "unknown peer " + callingAe + "@" + address;
+        if (settings.allowedPeers.empty()) return isLoopback(address) ? "" : unknown;
+        bool certificateMismatch = false;
+        for (const PeerRule& rule : settings.allowedPeers) {
             const bool aeMatches = rule.aeTitle == "*" || rule.aeTitle == callingAe;
             const bool hostMatches = !rule.host || *rule.host == address;
-            return aeMatches && hostMatches;
-        });
+            if (!aeMatches || !hostMatches) continue;
+            const bool cnMatches = rule.certificateCommonName.empty() ||
+                                   (certificate && certificate->commonName == rule.certificateCommonName);
+            const bool fingerprintMatches = rule.certificateSha256.empty() ||
+                                            (certificate && certificate->sha256 == rule.certificateSha256);
+            if (cnMatches && fingerprintMatches) return "";
+            certificateMismatch = true;
+        }
+        if (!certificateMismatch) return unknown;
+        if (!certificate) return unknown + ": its AE title is bound to a certificate and it showed none";
+        return unknown + ": certificate '" + certificate->subject + "' (SHA-256 " + certificate->sha256 +
+               ") is not the one bound to calling AE " + callingAe;
     }
     bool diskLow() const {
         if (settings.minimumFreeDiskBytes == 0) return false;
@@ -184,11 +223,19 @@ public:
             return std::find(settings.sopClassAllowList.begin(), settings.sopClassAllowList.end(), uid) !=
                    settings.sopClassAllowList.end();
         }
+        // Storage classes standardised after DCMTK 3.6.7's list was made.
+        static const char* const kNewerStorageClasses[] = {
+            "1.2.840.10008.5.1.4.1.1.66.7", // Label Map Segmentation Storage (Sup 243)
+        };
+        for (const char* newer : kNewerStorageClasses) {
+            if (uid == newer) return true;
+        }
         return dcmIsaStorageSOPClassUID(uid.c_str(), ESSC_All);
     }
 
     ListenerSettings settings;
     StoreHandler& handler;
+    std::unique_ptr<TlsContext> tls; // set: TLS associations only
     DcmSCPConfig config;
     std::mutex mutex;
     std::map<std::string, int> perPeer;
@@ -218,9 +265,10 @@ void StoreWorker::notifyAssociationRequest(const T_ASC_Parameters& params, DcmSC
     if (association_.calledAe != scp_.settings.aeTitle) {
         refusal_ = DCMSCP_CALLED_AE_TITLE_NOT_RECOGNIZED;
         reason = "called AE title '" + association_.calledAe + "' is not " + scp_.settings.aeTitle;
-    } else if (!scp_.peerAllowed(association_.callingAe, association_.peerAddress)) {
+    } else if (const auto peerProblem = scp_.peerRefusal(association_.callingAe, association_.peerAddress, certificate_);
+               !peerProblem.empty()) {
         refusal_ = DCMSCP_CALLING_AE_TITLE_NOT_RECOGNIZED;
-        reason = "unknown peer " + association_.callingAe + "@" + association_.peerAddress;
+        reason = peerProblem;
     } else if (scp_.diskLow()) {
         refusal_ = DCMSCP_TOO_MANY_ASSOCIATIONS; // transient: the sender should try again later
         reason = "free disk space below the configured minimum";
@@ -351,13 +399,29 @@ void ListenerPool::listen() {
     if (condition.bad()) {
         throw std::runtime_error("cannot listen on port " + std::to_string(settings.port) + ": " + condition.text());
     }
+    if (tls) {
+        // The handshake runs here, on the accepting thread, bounded by DCMTK's socket timeout.
+        condition = ASC_setTransportLayer(network, &tls->layer(), 0);
+        if (condition.bad()) {
+            ASC_dropNetwork(&network);
+            throw std::runtime_error(std::string("cannot set up TLS on the listener: ") + condition.text());
+        }
+    }
     const DcmSharedSCPConfig shared(config);
     while (!stopping) {
         T_ASC_Association* association = nullptr;
         // A one-second accept timeout lets stop() take effect promptly.
-        condition = ASC_receiveAssociation(network, &association, settings.maxPdu, nullptr, nullptr, OFFalse,
-                                           DUL_NOBLOCK, 1);
+        condition = ASC_receiveAssociation(network, &association, settings.maxPdu, nullptr, nullptr,
+                                           tls ? OFTrue : OFFalse, DUL_NOBLOCK, 1);
         reapFinished(false);
+        const std::string verification = tls ? tls->takeVerificationFailure() : "";
+        if (condition.bad() && tls && association && condition.module() == OFM_dcmtls && !silentDisconnect(condition)) {
+            // No certificate, one no trusted CA signed, or a plain association on the TLS port.
+            std::string reason = std::string("TLS handshake failed: ") + condition.text();
+            if (!verification.empty()) reason += " (" + verification + ")";
+            handler.refused(AssociationInfo{"", "", association->params->DULparams.callingPresentationAddress}, "",
+                            StoreStatus{0, "association refused: " + reason});
+        }
         if (condition.bad()) {
             // A timeout, or a peer that hung up before its association request was read.
             if (association) {
@@ -381,8 +445,9 @@ void ListenerPool::listen() {
         }
         Session session;
         auto finished = session.finished;
-        session.thread = std::thread([this, association, &shared, finished] {
-            StoreWorker worker(*this);
+        auto certificate = tls ? peerCertificate(association) : std::nullopt;
+        session.thread = std::thread([this, association, &shared, finished, certificate] {
+            StoreWorker worker(*this, certificate);
             worker.setSharedConfig(shared);
             worker.run(association);
             *finished = true;
@@ -411,6 +476,7 @@ StoreScp::StoreScp(ListenerSettings settings, StoreHandler& handler)
     config.setDIMSETimeout(static_cast<Uint32>(s.dimseTimeoutSeconds));
     config.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
     config.setHostLookupEnabled(OFFalse);
+    if (s.tls) impl_->pool.tls = std::make_unique<TlsContext>(*s.tls, TlsContext::Role::Listener);
 }
 
 StoreScp::~StoreScp() = default;

@@ -3,6 +3,8 @@
 // a StoreHandler that makes it durable; the status goes back only after the handler returns.
 #pragma once
 
+#include "dicom/tls.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -15,6 +17,10 @@ namespace radnode::dicom {
 struct PeerRule {
     std::string aeTitle;             // "*" matches any calling AE title
     std::optional<std::string> host; // absent: any address
+    // TLS only: the peer's certificate must carry this subject CN and/or this SHA-256
+    // fingerprint (CertificateIdentity::sha256 form). Empty: any certificate the CAs vouch for.
+    std::string certificateCommonName;
+    std::string certificateSha256;
 };
 
 struct ListenerSettings {
@@ -30,6 +36,8 @@ struct ListenerSettings {
     std::uint64_t minimumFreeDiskBytes = 0;
     // Empty: every storage SOP class DCMTK knows. Otherwise only these are accepted.
     std::vector<std::string> sopClassAllowList;
+    // Set: only TLS associations are accepted (DICOM TLS, PS3.15 B.1).
+    std::optional<TlsSettings> tls;
 };
 
 struct AssociationInfo {

@@ -7,6 +7,8 @@
 #include <dcmtk/dcmnet/scu.h>
 
 #include <cstdio>
+#include <memory>
+#include <optional>
 
 namespace radnode::dicom {
 
@@ -29,9 +31,42 @@ void configure(DcmSCU& scu, const StoreTarget& target) {
     scu.setConnectionTimeout(target.timeoutSeconds);
 }
 
-SendOutcome associationFailure(const std::string& what, const OFCondition& condition) {
-    // Refused, unreachable or timed out: the PACS may come back, so the outbox retries.
-    return SendOutcome{SendOutcome::Kind::Transient, "association", what + ": " + condition.text()};
+// Refused, unreachable, timed out or a failed TLS handshake: the PACS may come back or renew
+// its certificate, so the outbox retries. A certificate OpenSSL rejected is named.
+SendOutcome associationFailure(const std::string& what, const OFCondition& condition, TlsContext* tls) {
+    std::string detail = what + ": " + condition.text();
+    if (tls) {
+        if (const auto verification = tls->takeVerificationFailure(); !verification.empty()) {
+            detail += " (" + verification + ")";
+        }
+    }
+    return SendOutcome{SendOutcome::Kind::Transient, "association", detail};
+}
+
+// DCMTK 3.6.7 leaves DcmSCU::useSecureConnection to subclasses (its DcmTLSSCU builds its own
+// layer, without our host name check and verification reasons); this one only opens it up.
+class Scu : public DcmSCU {
+public:
+    using DcmSCU::useSecureConnection;
+};
+
+// The TLS layer for a TLS target (null otherwise); it must outlive the DcmSCU that uses it.
+// A certificate or key that does not load is our own problem and may be fixed on disk, so it
+// is retried like an unreachable peer.
+std::unique_ptr<TlsContext> tlsFor(const StoreTarget& target, std::optional<SendOutcome>& failure) {
+    if (!target.tls) return nullptr;
+    try {
+        return std::make_unique<TlsContext>(*target.tls, TlsContext::Role::Sender, target.host);
+    } catch (const std::exception& error) {
+        failure = SendOutcome{SendOutcome::Kind::Transient, "tls", std::string("TLS set-up failed: ") + error.what()};
+        return nullptr;
+    }
+}
+
+OFCondition openNetwork(Scu& scu, TlsContext* tls) {
+    OFCondition condition = scu.initNetwork();
+    if (condition.good() && tls) condition = scu.useSecureConnection(&tls->layer());
+    return condition;
 }
 
 } // namespace
@@ -58,7 +93,10 @@ SendOutcome sendFile(const StoreTarget& target, const std::filesystem::path& fil
     format.getDataset()->findAndGetOFString(DCM_SOPClassUID, sopClass);
     format.getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, transferSyntax);
 
-    DcmSCU scu;
+    std::optional<SendOutcome> tlsFailure;
+    const auto tls = tlsFor(target, tlsFailure);
+    if (tlsFailure) return *tlsFailure;
+    Scu scu;
     configure(scu, target);
     OFList<OFString> ownSyntax;
     ownSyntax.push_back(transferSyntax);
@@ -69,13 +107,13 @@ SendOutcome sendFile(const StoreTarget& target, const std::filesystem::path& fil
         fallback.push_back(UID_LittleEndianImplicitTransferSyntax);
         scu.addPresentationContext(sopClass, fallback);
     }
-    OFCondition condition = scu.initNetwork();
-    if (condition.bad()) return associationFailure("cannot initialise the network", condition);
+    OFCondition condition = openNetwork(scu, tls.get());
+    if (condition.bad()) return associationFailure("cannot initialise the network", condition, tls.get());
     condition = scu.negotiateAssociation();
     if (condition.bad()) {
         return associationFailure("association with " + target.aeTitle + "@" + target.host + ":" +
-                                      std::to_string(target.port) + " failed",
-                                  condition);
+                                      std::to_string(target.port) + (tls ? " (TLS)" : "") + " failed",
+                                  condition, tls.get());
     }
     T_ASC_PresentationContextID context = scu.findPresentationContextID(sopClass, transferSyntax);
     if (context == 0) context = scu.findAnyPresentationContextID(sopClass, UID_LittleEndianExplicitTransferSyntax);
@@ -88,23 +126,29 @@ SendOutcome sendFile(const StoreTarget& target, const std::filesystem::path& fil
     condition = scu.sendSTORERequest(context, OFFilename(file.c_str()), nullptr, responseStatus);
     if (condition.bad()) {
         scu.abortAssociation();
-        return associationFailure("C-STORE failed", condition);
+        return associationFailure("C-STORE failed", condition, tls.get());
     }
     scu.releaseAssociation();
     return classifyStoreStatus(responseStatus);
 }
 
 bool echo(const StoreTarget& target, std::string& detail) {
-    DcmSCU scu;
+    std::optional<SendOutcome> tlsFailure;
+    const auto tls = tlsFor(target, tlsFailure);
+    if (tlsFailure) {
+        detail = tlsFailure->detail;
+        return false;
+    }
+    Scu scu;
     configure(scu, target);
     OFList<OFString> syntaxes;
     syntaxes.push_back(UID_LittleEndianImplicitTransferSyntax);
     scu.addPresentationContext(UID_VerificationSOPClass, syntaxes);
-    OFCondition condition = scu.initNetwork();
+    OFCondition condition = openNetwork(scu, tls.get());
     if (condition.good()) condition = scu.negotiateAssociation();
     if (condition.good()) condition = scu.sendECHORequest(0);
     if (condition.bad()) {
-        detail = condition.text();
+        detail = associationFailure("C-ECHO", condition, tls.get()).detail;
         return false;
     }
     scu.releaseAssociation();

@@ -2,7 +2,10 @@
 // outbox whether a failure is worth retrying.
 #pragma once
 
+#include "dicom/tls.h"
+
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace radnode::dicom {
@@ -13,6 +16,7 @@ struct StoreTarget {
     int port = 104;
     std::string callingAeTitle; // ours
     int timeoutSeconds = 30;    // ACSE and DIMSE
+    std::optional<TlsSettings> tls; // set: the association runs over DICOM TLS
 };
 
 struct SendOutcome {

@@ -67,6 +67,12 @@ Identity makeIdentity(const SynthOptions& options) {
         identity.uidKey = studyKey;
     } else {
         identity.uidKey = studyKey + "/view=" + options.view;
+        // Benchmark sizes get UIDs of their own; the default volume keeps the historical ones.
+        if (options.tomosynthesisFrames > 0 || options.tomosynthesisColumns > 0 || options.tomosynthesisRows > 0) {
+            identity.uidKey += "/frames=" + std::to_string(options.tomosynthesisFrames) +
+                               "/size=" + std::to_string(options.tomosynthesisColumns) + "x" +
+                               std::to_string(options.tomosynthesisRows);
+        }
     }
     identity.studyInstanceUid = uidFromSeed(studyKey + "/study");
     identity.accessionNumber = "SYN" + zeroPadded(mix64(hashText(studyKey)) % 1000000000ULL, 9);
@@ -204,13 +210,19 @@ SynthStudy writeSyntheticStudy(const SynthOptions& options, const std::filesyste
     study.accessionNumber = identity.accessionNumber;
     study.studyInstanceUid = identity.studyInstanceUid;
 
-    const synth::SegDescription seg = options.modality == SynthModality::Ultrasound
-                                          ? synth::writeUltrasoundImages(options, identity, outDir, study)
-                                          : synth::writeTomosynthesisImage(options, identity, outDir, study);
+    synth::SegDescription seg = options.modality == SynthModality::Ultrasound
+                                    ? synth::writeUltrasoundImages(options, identity, outDir, study)
+                                    : synth::writeTomosynthesisImage(options, identity, outDir, study);
     const std::string stem = identity.accessionNumber + (options.modality == SynthModality::Ultrasound
                                                              ? std::string("_us")
                                                              : "_dbt_" + options.laterality + options.view);
-    const std::filesystem::path segPath = outDir / (stem + "_seg.dcm");
+    if (options.labelMapSegmentation) {
+        // Its own UIDs and file name: a BINARY and a LABELMAP SEG of the same images can coexist.
+        seg.labelMap = true;
+        seg.seriesInstanceUid = identity.uid("seg-labelmap/series");
+        seg.sopInstanceUid = identity.uid("seg-labelmap/instance");
+    }
+    const std::filesystem::path segPath = outDir / (stem + (seg.labelMap ? "_labelmap_seg.dcm" : "_seg.dcm"));
     synth::writeSegmentation(identity, seg, segPath);
     study.segFiles.push_back(segPath);
     study.segSeriesInstanceUid = seg.seriesInstanceUid;

@@ -20,6 +20,15 @@ struct SynthOptions {
     bool metastaticNode = false;     // rounder node, thickened cortex, effaced hilum
     std::string view = "CC";         // tomosynthesis: "CC" or "MLO"
     std::string laterality = "L";    // "L" or "R"
+    // Tomosynthesis: at least this many frames (0: as many as the mass needs). Frames beyond
+    // the rendered stack repeat its tissue, so benchmarks get large objects cheaply.
+    unsigned tomosynthesisFrames = 0;
+    // Tomosynthesis: frame size in pixels (0: 256 x 256, the rendered block). Larger frames
+    // (full-field sizes such as 1500 x 1200) surround the block with mirrored tissue.
+    unsigned tomosynthesisColumns = 0, tomosynthesisRows = 0;
+    // The SEG as a Label Map Segmentation (LABELMAP, one 8-bit frame per source frame, pixel =
+    // segment number) instead of BINARY; the images are the same either way.
+    bool labelMapSegmentation = false;
 };
 
 struct SynthStudy {

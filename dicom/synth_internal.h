@@ -100,6 +100,9 @@ struct SegDescription {
     SegGeometry geometry;
     std::vector<SegSegment> segments;
     std::vector<SegFrame> frames;
+    // Written as a Label Map Segmentation (Sup 243): the frames on one source frame merge into
+    // one 8-bit frame whose pixels hold segment numbers, 0 for background.
+    bool labelMap = false;
 };
 
 // The two segment kinds the node recognises: SCT 108369006 Neoplasm and SCT 59441001 Lymph node.

@@ -1,7 +1,9 @@
 // The SEG of a synthetic study: Segmentation Storage, BINARY, one frame per (segment, source
-// frame) that the segment touches, each frame pointing at its source instance and frame.
+// frame) that the segment touches, each frame pointing at its source instance and frame; or
+// Label Map Segmentation Storage (Sup 243), one 8-bit frame per source frame, pixel = segment.
 #include "dicom/synth_internal.h"
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 
@@ -9,6 +11,7 @@ namespace radnode::dicom::synth {
 
 namespace {
 constexpr const char* kSegmentationStorage = "1.2.840.10008.5.1.4.1.1.66.4";
+constexpr const char* kLabelMapSegmentationStorage = "1.2.840.10008.5.1.4.1.1.66.7";
 
 // BINARY segmentation pixels: one bit per pixel, frames packed back to back without padding,
 // first pixel in the least significant bit (PS3.5 8.1.1, PS3.3 C.8.20.2).
@@ -37,6 +40,37 @@ std::vector<Uint8> packFrames(const SegDescription& seg) {
     return packed;
 }
 
+// Label map: the frames drawn on one source frame become one frame holding their segment
+// numbers (the synthetic segments never overlap), in the order the source frames first appear.
+std::vector<SegFrame> labelMapFrames(const SegDescription& seg) {
+    std::vector<SegFrame> merged;
+    for (const SegFrame& frame : seg.frames) {
+        auto same = std::find_if(merged.begin(), merged.end(), [&](const SegFrame& m) {
+            return m.sourceSopInstanceUid == frame.sourceSopInstanceUid && m.sourceFrameNumber == frame.sourceFrameNumber;
+        });
+        if (same == merged.end()) {
+            SegFrame copy = frame;
+            copy.segmentNumber = 0;
+            copy.mask.assign(frame.mask.size(), 0);
+            merged.push_back(std::move(copy));
+            same = merged.end() - 1;
+        }
+        if (frame.segmentNumber > 255) throw std::logic_error("synthetic label map: segment number above 255");
+        for (std::size_t i = 0; i < frame.mask.size(); ++i) {
+            if (frame.mask[i]) same->mask[i] = static_cast<std::uint8_t>(frame.segmentNumber);
+        }
+    }
+    return merged;
+}
+
+// LABELMAP pixels: one byte per pixel, frame after frame, even length.
+std::vector<Uint8> labelMapPixels(const SegDescription& seg) {
+    std::vector<Uint8> pixels;
+    for (const SegFrame& frame : seg.frames) pixels.insert(pixels.end(), frame.mask.begin(), frame.mask.end());
+    if (pixels.size() % 2) pixels.push_back(0);
+    return pixels;
+}
+
 void writeSegmentSequence(DcmItem& dataset, const SegDescription& seg) {
     for (const SegSegment& segment : seg.segments) {
         DcmItem& item = appendItem(dataset, DCM_SegmentSequence);
@@ -63,6 +97,16 @@ void writeSegmentSequence(DcmItem& dataset, const SegDescription& seg) {
 // the source frame among those the SEG covers); without it, by segment alone.
 void writeDimensions(DcmItem& dataset, const SegDescription& seg, const std::string& organizationUid) {
     putString(appendItem(dataset, DCM_DimensionOrganizationSequence), DCM_DimensionOrganizationUID, organizationUid);
+    if (seg.labelMap) {
+        // One frame per source frame: indexed by its place in one stack.
+        for (const DcmTagKey& pointer : {DCM_StackID, DCM_InStackPositionNumber}) {
+            DcmItem& index = appendItem(dataset, DCM_DimensionIndexSequence);
+            putString(index, DCM_DimensionOrganizationUID, organizationUid);
+            putTagKey(index, DCM_DimensionIndexPointer, pointer);
+            putTagKey(index, DCM_FunctionalGroupPointer, DCM_FrameContentSequence);
+        }
+        return;
+    }
     DcmItem& bySegment = appendItem(dataset, DCM_DimensionIndexSequence);
     putString(bySegment, DCM_DimensionOrganizationUID, organizationUid);
     putTagKey(bySegment, DCM_DimensionIndexPointer, DCM_ReferencedSegmentNumber);
@@ -97,8 +141,10 @@ void writeFunctionalGroups(DcmItem& dataset, const SegDescription& seg) {
     Uint32 rank = 0;
     for (auto& entry : stackRank) entry.second = ++rank;
 
+    Uint32 stackPosition = 0;
     for (const SegFrame& frame : seg.frames) {
         DcmItem& perFrame = appendItem(dataset, DCM_PerFrameFunctionalGroupsSequence);
+        ++stackPosition;
 
         DcmItem& derivation = appendItem(perFrame, DCM_DerivationImageSequence);
         appendCode(derivation, DCM_DerivationCodeSequence, {"113076", "DCM", "Segmentation"});
@@ -113,7 +159,16 @@ void writeFunctionalGroups(DcmItem& dataset, const SegDescription& seg) {
         putString(source, DCM_SpatialLocationsPreserved, "YES");
 
         DcmItem& content = appendItem(perFrame, DCM_FrameContentSequence);
-        if (hasPatientGeometry) {
+        if (seg.labelMap) {
+            putUint32s(content, DCM_DimensionIndexValues, {1u, stackPosition});
+            putString(content, DCM_StackID, "1");
+            putUint32(content, DCM_InStackPositionNumber, stackPosition);
+            if (hasPatientGeometry) {
+                putString(appendItem(perFrame, DCM_PlanePositionSequence), DCM_ImagePositionPatient,
+                          decimalStrings({frame.imagePosition.begin(), frame.imagePosition.end()}));
+            }
+            continue; // a label map frame holds every segment: no Segment Identification
+        } else if (hasPatientGeometry) {
             putUint32s(content, DCM_DimensionIndexValues, {frame.segmentNumber, stackRank[frame.sourceFrameNumber]});
             putString(appendItem(perFrame, DCM_PlanePositionSequence), DCM_ImagePositionPatient,
                       decimalStrings({frame.imagePosition.begin(), frame.imagePosition.end()}));
@@ -149,12 +204,14 @@ SegSegment lymphNodeSegment(const Identity& identity, Uint16 number) {
             identity.uid("tracking/node"), cieLab(88.0, -86.0, 83.0)};
 }
 
-void writeSegmentation(const Identity& identity, const SegDescription& seg, const std::filesystem::path& path) {
-    if (seg.frames.empty()) throw std::logic_error("synthetic SEG: no frame to write");
+void writeSegmentation(const Identity& identity, const SegDescription& description, const std::filesystem::path& path) {
+    if (description.frames.empty()) throw std::logic_error("synthetic SEG: no frame to write");
+    SegDescription seg = description;
+    if (seg.labelMap) seg.frames = labelMapFrames(description);
 
     DcmFileFormat file;
     DcmDataset& dataset = *file.getDataset();
-    writeSopCommon(dataset, kSegmentationStorage, seg.sopInstanceUid);
+    writeSopCommon(dataset, seg.labelMap ? kLabelMapSegmentationStorage : kSegmentationStorage, seg.sopInstanceUid);
     writePatientAndStudy(dataset, identity);
 
     // General Series and Segmentation Series.
@@ -181,7 +238,7 @@ void writeSegmentation(const Identity& identity, const SegDescription& seg, cons
     putString(dataset, DCM_ContentLabel, "GROUND_TRUTH");
     putString(dataset, DCM_ContentDescription, "Synthetic lesion masks");
     putString(dataset, DCM_ContentCreatorName, "RADNODE^SYNTH");
-    putString(dataset, DCM_SegmentationType, "BINARY");
+    putString(dataset, DCM_SegmentationType, seg.labelMap ? "LABELMAP" : "BINARY");
     putString(dataset, DCM_LossyImageCompression, "00");
     writeSegmentSequence(dataset, seg);
 
@@ -190,17 +247,24 @@ void writeSegmentation(const Identity& identity, const SegDescription& seg, cons
     putString(dataset, DCM_PhotometricInterpretation, "MONOCHROME2");
     putUint16(dataset, DCM_Rows, static_cast<Uint16>(seg.geometry.rows));
     putUint16(dataset, DCM_Columns, static_cast<Uint16>(seg.geometry.columns));
-    putUint16(dataset, DCM_BitsAllocated, 1);
-    putUint16(dataset, DCM_BitsStored, 1);
-    putUint16(dataset, DCM_HighBit, 0);
+    const Uint16 bits = seg.labelMap ? 8 : 1;
+    putUint16(dataset, DCM_BitsAllocated, bits);
+    putUint16(dataset, DCM_BitsStored, bits);
+    putUint16(dataset, DCM_HighBit, static_cast<Uint16>(bits - 1));
     putUint16(dataset, DCM_PixelRepresentation, 0);
+    if (seg.labelMap) {
+        // Background: pixel value 0 (Sup 243 names it through Pixel Padding Value).
+        if (dataset.putAndInsertUint16(DcmTag(DCM_PixelPaddingValue, EVR_US), 0).bad()) {
+            throw std::runtime_error("synthetic SEG: cannot write PixelPaddingValue");
+        }
+    }
     putString(dataset, DCM_NumberOfFrames, std::to_string(seg.frames.size()));
 
     writeDimensions(dataset, seg, identity.uid("seg/dimension-organization"));
     writeFunctionalGroups(dataset, seg);
     writeReferencedSeries(dataset, seg);
 
-    const std::vector<Uint8> pixels = packFrames(seg);
+    const std::vector<Uint8> pixels = seg.labelMap ? labelMapPixels(seg) : packFrames(seg);
     const OFCondition status =
         dataset.putAndInsertUint8Array(DCM_PixelData, pixels.data(), static_cast<unsigned long>(pixels.size()));
     if (status.bad()) throw std::runtime_error("synthetic SEG: cannot store pixel data: " + std::string(status.text()));

@@ -53,6 +53,7 @@ std::array<double, 3> framePosition(const VolumeGeometry& g, unsigned frameIndex
 
 struct Volume {
     unsigned frames = 0;
+    unsigned rows = kRows, columns = kColumns;
     std::vector<Uint16> pixels;       // frames * rows * columns
     std::vector<std::uint8_t> mask;   // same layout
 };
@@ -120,6 +121,48 @@ Volume renderVolume(const SynthOptions& options, unsigned frames) {
         }
     }
     return volume;
+}
+
+// Index into a 256-pixel block of the coordinate `d` pixels from its first pixel, the block
+// mirrored at its edges so that tissue continues without a seam.
+unsigned mirrored(long d, unsigned size) {
+    const long period = 2L * size;
+    const long m = ((d % period) + period) % period;
+    return static_cast<unsigned>(m < static_cast<long>(size) ? m : period - 1 - m);
+}
+
+// The rendered block in the middle of larger frames; around it the first frame's tissue
+// (no mass there), mirrored. The mask moves with the block.
+Volume onLargerFrames(const Volume& block, unsigned columns, unsigned rows, unsigned& offsetX, unsigned& offsetY) {
+    offsetX = (columns - block.columns) / 2;
+    offsetY = (rows - block.rows) / 2;
+    Volume large;
+    large.frames = block.frames;
+    large.columns = columns;
+    large.rows = rows;
+    const std::size_t frameSize = static_cast<std::size_t>(rows) * columns;
+    const std::size_t blockSize = static_cast<std::size_t>(block.rows) * block.columns;
+    large.pixels.resize(frameSize * block.frames);
+    large.mask.assign(frameSize * (block.mask.size() / blockSize), 0);
+    for (unsigned z = 0; z < block.frames; ++z) {
+        for (unsigned y = 0; y < rows; ++y) {
+            const long by = static_cast<long>(y) - offsetY;
+            const bool rowInside = by >= 0 && by < static_cast<long>(block.rows);
+            for (unsigned x = 0; x < columns; ++x) {
+                const long bx = static_cast<long>(x) - offsetX;
+                const std::size_t to = z * frameSize + static_cast<std::size_t>(y) * columns + x;
+                if (rowInside && bx >= 0 && bx < static_cast<long>(block.columns)) {
+                    const std::size_t from = z * blockSize + static_cast<std::size_t>(by) * block.columns + bx;
+                    large.pixels[to] = block.pixels[from];
+                    if (from < block.mask.size()) large.mask[to] = block.mask[from];
+                } else {
+                    large.pixels[to] = block.pixels[static_cast<std::size_t>(mirrored(by, block.rows)) * block.columns +
+                                                    mirrored(bx, block.columns)];
+                }
+            }
+        }
+    }
+    return large;
 }
 
 void writeFunctionalGroups(DcmItem& dataset, const VolumeGeometry& geometry, unsigned frames,
@@ -225,8 +268,8 @@ void writeImageFile(const SynthOptions& options, const Identity& identity, const
 
     putUint16(dataset, DCM_SamplesPerPixel, 1);
     putString(dataset, DCM_PhotometricInterpretation, "MONOCHROME2");
-    putUint16(dataset, DCM_Rows, kRows);
-    putUint16(dataset, DCM_Columns, kColumns);
+    putUint16(dataset, DCM_Rows, static_cast<Uint16>(volume.rows));
+    putUint16(dataset, DCM_Columns, static_cast<Uint16>(volume.columns));
     putUint16(dataset, DCM_BitsAllocated, 16);
     putUint16(dataset, DCM_BitsStored, 12);
     putUint16(dataset, DCM_HighBit, 11);
@@ -247,8 +290,32 @@ SegDescription writeTomosynthesisImage(const SynthOptions& options, const Identi
                                        const std::filesystem::path& outDir, SynthStudy& study) {
     // Enough frames to hold the mass with its spicules: 30 for masses up to 15 mm.
     const unsigned frames = std::max(30u, static_cast<unsigned>(1.6 * options.lesionDiameterMm + 6.0));
-    const VolumeGeometry geometry = geometryFor(options);
-    const Volume volume = renderVolume(options, frames);
+    VolumeGeometry geometry = geometryFor(options);
+    Volume volume = renderVolume(options, frames);
+    if (options.tomosynthesisFrames > frames) {
+        // Beyond the mass: repeat the rendered frames (no lesion mask there). Only the first
+        // `frames` frames are segmented, so the SEG stays valid.
+        const std::size_t frameSize = static_cast<std::size_t>(kRows) * kColumns;
+        volume.pixels.resize(frameSize * options.tomosynthesisFrames);
+        for (unsigned frame = frames; frame < options.tomosynthesisFrames; ++frame) {
+            std::copy_n(volume.pixels.begin() + (frame % frames) * frameSize, frameSize,
+                        volume.pixels.begin() + frame * frameSize);
+        }
+        volume.frames = options.tomosynthesisFrames;
+    }
+    if (options.tomosynthesisColumns > 0 || options.tomosynthesisRows > 0) {
+        const unsigned columns = options.tomosynthesisColumns, rows = options.tomosynthesisRows;
+        if (columns < kColumns || rows < kRows || columns > 4096 || rows > 4096) {
+            throw std::invalid_argument("synthetic tomosynthesis: frame size " + std::to_string(columns) + " x " +
+                                        std::to_string(rows) + " is outside 256..4096 pixels per side");
+        }
+        unsigned offsetX = 0, offsetY = 0;
+        volume = onLargerFrames(volume, columns, rows, offsetX, offsetY);
+        // The block keeps its place in the patient: the first pixel moves out by the offset.
+        for (int i = 0; i < 3; ++i) {
+            geometry.origin[i] -= kPixelMm * (offsetX * geometry.row[i] + offsetY * geometry.column[i]);
+        }
+    }
 
     const std::string seriesUid = identity.uid("dbt/series");
     const std::string sopInstanceUid = identity.uid("dbt/instance");
@@ -268,8 +335,8 @@ SegDescription writeTomosynthesisImage(const SynthOptions& options, const Identi
     seg.seriesInstanceUid = identity.uid("seg/series");
     seg.sopInstanceUid = identity.uid("seg/instance");
     seg.seriesNumber = options.view == "CC" ? "101" : "102";
-    seg.geometry.rows = kRows;
-    seg.geometry.columns = kColumns;
+    seg.geometry.rows = volume.rows;
+    seg.geometry.columns = volume.columns;
     seg.geometry.rowSpacingMm = kPixelMm;
     seg.geometry.columnSpacingMm = kPixelMm;
     seg.geometry.sliceThicknessMm = kFrameSpacingMm;
@@ -278,7 +345,7 @@ SegDescription writeTomosynthesisImage(const SynthOptions& options, const Identi
                                      geometry.column[0], geometry.column[1], geometry.column[2]};
     seg.segments.push_back(tumourSegment(identity, 1));
 
-    const std::size_t frameSize = static_cast<std::size_t>(kRows) * kColumns;
+    const std::size_t frameSize = static_cast<std::size_t>(volume.rows) * volume.columns;
     for (unsigned frame = 0; frame < frames; ++frame) {
         const auto begin = volume.mask.begin() + frame * frameSize;
         if (std::none_of(begin, begin + frameSize, [](std::uint8_t inside) { return inside != 0; })) continue;

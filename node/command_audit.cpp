@@ -1,12 +1,13 @@
 // `radnode audit` and `radnode outbox`: what an operator asks of a node's state directory.
 #include "config/config_loader.h"
 #include "node/commands.h"
+#include "node/csv.h"
 #include "node/json_writer.h"
+#include "node/utc_time.h"
 #include "storage/node_store.h"
 
 #include <boost/program_options.hpp>
 
-#include <ctime>
 #include <iomanip>
 #include <iostream>
 
@@ -15,29 +16,6 @@ namespace radnode::node {
 namespace po = boost::program_options;
 
 namespace {
-
-std::string isoTime(std::int64_t ms) {
-    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-    return std::string(text) + "." + std::to_string(1000 + ms % 1000).substr(1) + "Z";
-}
-
-// "2026-11-23T10:00:00Z", "2026-11-23T10:00:00" or "2026-11-23" (UTC) to epoch milliseconds.
-std::int64_t parseTime(const std::string& text, const char* option) {
-    std::tm tm{};
-    const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!end) {
-        tm = {};
-        end = strptime(text.c_str(), "%Y-%m-%d", &tm);
-    }
-    if (!end || (*end != '\0' && std::string(end) != "Z")) {
-        throw std::invalid_argument(std::string("--") + option + " '" + text + "': expected YYYY-MM-DD[THH:MM:SS[Z]] (UTC)");
-    }
-    return static_cast<std::int64_t>(timegm(&tm)) * 1000;
-}
 
 // The store of a state directory given directly or through the node's configuration.
 std::unique_ptr<storage::NodeStore> openStore(const po::variables_map& vm) {
@@ -53,13 +31,6 @@ std::unique_ptr<storage::NodeStore> openStore(const po::variables_map& vm) {
         throw std::invalid_argument("no radnode database at " + config.storage.database.string());
     }
     return std::make_unique<storage::NodeStore>(config.storage.database, config.storage.fileStore);
-}
-
-std::string csvField(const std::string& text) {
-    if (text.find_first_of(",\"\n") == std::string::npos) return text;
-    std::string out = "\"";
-    for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
 }
 
 bool parse(int argc, char** argv, po::options_description& options, po::variables_map& vm, const char* name) {
@@ -102,8 +73,8 @@ int runAuditCommand(int argc, char** argv) {
         if (format != "table" && format != "csv" && format != "json") {
             throw std::invalid_argument("--format must be table, csv or json");
         }
-        if (!since.empty()) filter.since = parseTime(since, "since");
-        if (!until.empty()) filter.until = parseTime(until, "until");
+        if (!since.empty()) filter.since = parseUtcTime(since, "--since");
+        if (!until.empty()) filter.until = parseUtcTime(until, "--until");
         rows = openStore(vm)->auditEvents(filter);
     } catch (const std::exception& error) {
         std::cerr << "radnode audit: " << error.what() << "\n";

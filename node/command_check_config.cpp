@@ -4,6 +4,7 @@
 #include "config/config_loader.h"
 #include "config/model_file.h"
 #include "node/commands.h"
+#include "node/tls_settings.h"
 
 #include <iostream>
 #include <string>
@@ -24,6 +25,8 @@ std::string peersSummary(const config::ListenerConfig& listener) {
     for (const auto& peer : listener.allowedPeers) {
         if (!text.empty()) text += ", ";
         text += (peer.aeTitle == "*" ? std::string("any AE") : peer.aeTitle) + "@" + peer.host.value_or("any host");
+        if (!peer.certificateCn.empty()) text += " (certificate CN " + peer.certificateCn + ")";
+        if (!peer.certificateSha256.empty()) text += " (certificate SHA-256 " + peer.certificateSha256.substr(0, 11) + "...)";
     }
     return text;
 }
@@ -40,13 +43,17 @@ void printSummary(std::ostream& out, const std::string& file, const config::Node
     out << file << ": OK\n";
     out << "  listener      " << config.listener.aeTitle << " on port " << config.listener.port
         << ", peers: " << peersSummary(config.listener) << "\n";
+    if (const auto& tls = config.listener.tls) {
+        out << "  tls           " << tls->profile << ", certificate " << tls->certificate.string() << ", peer certificates "
+            << (tls->requirePeerCertificate ? "required" : "optional") << "\n";
+    }
     out << "  state         " << config.storage.stateDirectory.string() << "\n";
     out << "  workers       " << config.workers.workers << "\n";
     if (config.destinations.empty()) out << "  destinations  none (results are kept, not sent)\n";
     for (std::size_t i = 0; i < config.destinations.size(); ++i) {
         const auto& d = config.destinations[i];
         out << (i ? "                " : "  destinations  ") << d.name << ": " << d.aeTitle << "@" << d.host << ":"
-            << d.port << "\n";
+            << d.port << (d.tls ? " (TLS " + d.tls->profile + ")" : std::string()) << "\n";
     }
     if (models.empty()) out << "  models        none\n";
     for (std::size_t i = 0; i < models.size(); ++i) {
@@ -57,6 +64,34 @@ void printSummary(std::ostream& out, const std::string& file, const config::Node
         << (config.analysis.pyradiomicsParams ? "PyRadiomics parameters " + config.analysis.pyradiomicsParams->string()
                                               : std::string("built-in PyRadiomics parameters"))
         << "\n";
+    const auto& http = config.http;
+    out << "  http          "
+        << (http.enabled ? http.bind + " port " + std::to_string(http.port) +
+                               (http.tokenFile ? ", bearer token from " + http.tokenFile->string() : ", no token")
+                         : std::string("off"))
+        << "\n";
+}
+
+// The node loads its certificates and keys when it starts (listener) or sends (destinations);
+// loading them now reports a key that does not match its certificate, or a file that is not
+// PEM, before a modality or a PACS meets the problem.
+void checkTlsFiles(const std::string& file, const config::NodeConfig& config) {
+    const auto check = [&file](const config::TlsConfig& tls, dicom::TlsContext::Role role, const std::string& key,
+                               const std::string& host) {
+        try {
+            dicom::TlsContext context(tlsSettings(tls), role, host);
+        } catch (const std::exception& error) {
+            throw config::ConfigError(file, 0, key, error.what());
+        }
+    };
+    if (config.listener.tls) check(*config.listener.tls, dicom::TlsContext::Role::Listener, "listener.tls", "");
+    for (std::size_t i = 0; i < config.destinations.size(); ++i) {
+        const auto& destination = config.destinations[i];
+        if (destination.tls) {
+            check(*destination.tls, dicom::TlsContext::Role::Sender, "destinations[" + std::to_string(i) + "].tls",
+                  destination.host);
+        }
+    }
 }
 
 } // namespace
@@ -73,8 +108,9 @@ int runCheckConfigCommand(int argc, char** argv) {
     const std::string file = argv[1];
     try {
         const config::NodeConfig config = config::loadConfig(file);
+        checkTlsFiles(file, config);
         // The service reads the models at start; reading them now reports their errors here.
-        const std::vector<analysis::Model> models = config::readModelFiles(config.models);
+        const std::vector<analysis::Model> models = config::readModelFiles(config.models, config.analysis);
         printSummary(std::cout, file, config, models);
         return 0;
     } catch (const config::ConfigError& error) {

@@ -157,7 +157,7 @@ int runDemoCommand(int argc, char** argv) {
         tomosynthesis.seed = 2;
         studies.push_back(dicom::writeSyntheticStudy(tomosynthesis, state / "synth" / "dbt"));
 
-        const dicom::StoreTarget node{config.listener.aeTitle, "127.0.0.1", config.listener.port, "DEMOSCU", 30};
+        const dicom::StoreTarget node{config.listener.aeTitle, "127.0.0.1", config.listener.port, "DEMOSCU", 30, std::nullopt};
         int sent = 0;
         for (const auto& study : studies) {
             std::vector<std::filesystem::path> files = study.imageFiles;

@@ -7,6 +7,7 @@
 #include "analysis/reclassification.h"
 #include "analysis/roc.h"
 #include "node/commands.h"
+#include "node/csv.h"
 #include "node/evaluation_report.h"
 
 #include <boost/program_options.hpp>
@@ -37,50 +38,10 @@ struct EvaluateOptions {
     std::string plots;
 };
 
-// One CSV record per line (RFC 4180 quoting; a quoted field may not span lines here, which
-// a table of outcomes and scores never needs).
-std::vector<std::string> splitCsvLine(const std::string& line, const std::string& where) {
-    std::vector<std::string> fields;
-    std::string field;
-    bool quoted = false;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (quoted) {
-            if (c != '"') {
-                field += c;
-            } else if (i + 1 < line.size() && line[i + 1] == '"') {
-                field += '"';
-                ++i;
-            } else {
-                quoted = false;
-            }
-        } else if (c == '"' && field.empty()) {
-            quoted = true;
-        } else if (c == ',') {
-            fields.push_back(field);
-            field.clear();
-        } else {
-            field += c;
-        }
-    }
-    if (quoted) throw std::invalid_argument(where + ": unterminated quoted field");
-    fields.push_back(field);
-    return fields;
-}
-
 std::string trim(const std::string& text) {
     const auto first = text.find_first_not_of(" \t");
     if (first == std::string::npos) return "";
     return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
-
-std::optional<double> parseNumber(const std::string& text) {
-    double value = 0;
-    const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || result.ec != std::errc() || result.ptr != text.data() + text.size() || !std::isfinite(value)) {
-        return std::nullopt;
-    }
-    return value;
 }
 
 struct EvaluationData {
@@ -89,56 +50,27 @@ struct EvaluationData {
 };
 
 EvaluationData readEvaluationCsv(const EvaluateOptions& options) {
-    std::ifstream in(options.input);
-    if (!in) throw std::invalid_argument("cannot read " + options.input);
-    std::string line;
-    std::size_t lineNumber = 0;
-    std::vector<std::string> header;
-    while (header.empty() && std::getline(in, line)) {
-        ++lineNumber;
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (trim(line).empty()) continue;
-        header = splitCsvLine(line, options.input + " line " + std::to_string(lineNumber));
-        for (auto& name : header) name = trim(name);
-    }
-    if (header.empty()) throw std::invalid_argument(options.input + " is empty (expected a header row naming the columns)");
-    const auto column = [&](const std::string& name, const std::string& option) {
-        const auto found = std::find(header.begin(), header.end(), name);
-        if (found == header.end()) {
-            throw std::invalid_argument(options.input + " has no column '" + name + "' (" + option + "); its columns are " +
-                                        [&] {
-                                            std::string names;
-                                            for (const auto& h : header) names += (names.empty() ? "'" : ", '") + h + "'";
-                                            return names;
-                                        }());
-        }
-        return static_cast<std::size_t>(found - header.begin());
-    };
-    const std::size_t labelIndex = column(options.labelColumn, "--label");
-    const std::size_t scoreIndex = column(options.scoreColumn, "--score");
+    const CsvTable table = readCsvFile(options.input);
+    const std::size_t labelIndex = table.column(options.labelColumn, "--label");
+    const std::size_t scoreIndex = table.column(options.scoreColumn, "--score");
     const bool withCompare = !options.compareColumn.empty();
-    const std::size_t compareIndex = withCompare ? column(options.compareColumn, "--compare") : 0;
+    const std::size_t compareIndex = withCompare ? table.column(options.compareColumn, "--compare") : 0;
 
     EvaluationData data;
-    while (std::getline(in, line)) {
-        ++lineNumber;
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (trim(line).empty()) continue;
-        const std::string where = options.input + " line " + std::to_string(lineNumber);
-        const auto fields = splitCsvLine(line, where);
-        if (fields.size() != header.size()) {
-            throw std::invalid_argument(where + ": " + std::to_string(fields.size()) + " fields, the header has " +
-                                        std::to_string(header.size()));
-        }
-        const std::string label = trim(fields[labelIndex]);
+    for (std::size_t row = 0; row < table.rows.size(); ++row) {
+        const auto& fields = table.rows[row];
+        const std::string label = fields[labelIndex];
         if (label != "0" && label != "1") {
-            throw std::invalid_argument(where + ": label '" + label + "' in column '" + options.labelColumn +
+            throw std::invalid_argument(table.where(row) + ": label '" + label + "' in column '" + options.labelColumn +
                                         "' is not 0 or 1");
         }
         data.labels.push_back(label == "1" ? 1 : 0);
         const auto number = [&](std::size_t index, const std::string& name) {
-            const auto value = parseNumber(trim(fields[index]));
-            if (!value) throw std::invalid_argument(where + ": '" + trim(fields[index]) + "' in column '" + name + "' is not a number");
+            const auto value = parseCsvNumber(fields[index]);
+            if (!value) {
+                throw std::invalid_argument(table.where(row) + ": '" + fields[index] + "' in column '" + name +
+                                            "' is not a number");
+            }
             return *value;
         };
         data.scores.push_back(number(scoreIndex, options.scoreColumn));
@@ -159,7 +91,7 @@ std::vector<double> parseCutoffs(const std::string& text) {
     std::stringstream in(text);
     std::string item;
     while (std::getline(in, item, ',')) {
-        const auto value = parseNumber(trim(item));
+        const auto value = parseCsvNumber(trim(item));
         if (!value || !(*value > 0 && *value < 1) || (!cutoffs.empty() && !(*value > cutoffs.back()))) {
             throw std::invalid_argument("--risk-cutoffs: '" + item + "' is not an increasing risk in (0, 1) (example: --risk-cutoffs 0.1,0.3)");
         }

@@ -6,6 +6,7 @@
 #include "analysis/peritumoral.h"
 #include "config/pyradiomics_params.h"
 #include "node/commands.h"
+#include "node/csv.h"
 #include "node/json_writer.h"
 
 #include <boost/program_options.hpp>
@@ -46,13 +47,6 @@ std::string csvNumber(double value) {
     char text[64];
     const auto end = std::to_chars(text, text + sizeof text, value).ptr;
     return std::string(text, end);
-}
-
-std::string csvField(const std::string& text) {
-    if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-    std::string out = "\"";
-    for (const char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
 }
 
 std::vector<double> parseRings(const std::string& text) {

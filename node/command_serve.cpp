@@ -41,7 +41,7 @@ void reload(NodeService& service, const std::string& configFile, const NodeOverr
 int runServeCommand(int argc, char** argv) {
     po::options_description options("radnode serve [options]");
     std::string configFile, stateDir, aet;
-    int port = 0;
+    int port = 0, httpPort = 0;
     double quiet = -1;
     std::vector<std::string> destinations;
     options.add_options()("help,h", "this help")
@@ -49,6 +49,7 @@ int runServeCommand(int argc, char** argv) {
         ("aet", po::value(&aet), "listening AE title")
         ("port", po::value(&port), "listening TCP port")
         ("state-dir", po::value(&stateDir), "state directory (database and file store)")
+        ("http-port", po::value(&httpPort), "serve the HTTP API and status page on this port (turns it on)")
         ("quiet-period", po::value(&quiet), "seconds without new instances before a study is assembled")
         ("destination", po::value(&destinations)->composing(), "result destination AET@HOST:PORT (repeatable)");
     po::variables_map vm;
@@ -70,6 +71,7 @@ int runServeCommand(int argc, char** argv) {
         config = configFile.empty() ? config::defaultConfig() : config::loadConfig(configFile);
         if (!aet.empty()) overrides.aeTitle = aet;
         if (vm.count("port")) overrides.port = port;
+        if (vm.count("http-port")) overrides.httpPort = httpPort;
         if (!stateDir.empty()) overrides.stateDirectory = stateDir;
         if (quiet >= 0) overrides.quietPeriodSeconds = quiet;
         overrides.destinations = destinations;
@@ -100,7 +102,8 @@ int runServeCommand(int argc, char** argv) {
     service.store().audit(storage::AuditEvent{"config.loaded", "", "", "", "", std::nullopt,
                                               configFile.empty() ? "embedded defaults" : configFile});
     notifySystemd("READY=1\nSTATUS=listening as " + config.listener.aeTitle + " on port " +
-                  std::to_string(config.listener.port));
+                  std::to_string(config.listener.port) +
+                  (service.httpPort() ? ", HTTP on port " + std::to_string(service.httpPort()) : ""));
     // With a systemd watchdog, ping at half its interval while the node is healthy; a node
     // whose listener died stops pinging and systemd restarts it.
     const auto watchdog = systemdWatchdogInterval();

@@ -5,6 +5,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <cstdio>
 #include <iostream>
 #include <stdexcept>
 
@@ -17,6 +18,7 @@ int runSynthCommand(int argc, char** argv) {
     std::string modality;
     std::string outDir;
     bool node = false, noNode = false;
+    std::string frameSize;
     po::options_description described(
         "radnode synth: write a synthetic breast study (images + DICOM SEG), reproducible from its seed\n\noptions");
     described.add_options()
@@ -31,7 +33,15 @@ int runSynthCommand(int argc, char** argv) {
         ("metastatic", po::bool_switch(&options.metastaticNode),
          "ultrasound: the node looks metastatic (round, thick cortex, effaced hilum)")
         ("view", po::value(&options.view)->default_value(options.view), "tomosynthesis view: CC or MLO")
-        ("laterality", po::value(&options.laterality)->default_value(options.laterality), "L or R");
+        ("laterality", po::value(&options.laterality)->default_value(options.laterality), "L or R")
+        ("frames", po::value(&options.tomosynthesisFrames)->default_value(0),
+         "tomosynthesis: at least this many frames of 256x256x16 bits (128 KiB each; extra frames repeat "
+         "the tissue), for large-object benchmarks; 0: as many as the mass needs")
+        ("frame-size", po::value(&frameSize),
+         "tomosynthesis: COLUMNSxROWS of each frame, 256..4096 (e.g. 1500x1200, full-field at 0.2 mm); the "
+         "rendered 256x256 block sits in the middle, surrounded by mirrored tissue")
+        ("labelmap", po::bool_switch(&options.labelMapSegmentation),
+         "write the SEG as a Label Map Segmentation (LABELMAP, pixel = segment number) instead of BINARY");
     try {
         po::variables_map values;
         po::store(po::command_line_parser(argc, argv).options(described).run(), values);
@@ -45,6 +55,21 @@ int runSynthCommand(int argc, char** argv) {
         options.modality = dicom::parseSynthModality(modality);
         if (options.modality == dicom::SynthModality::Tomosynthesis && (node || options.metastaticNode)) {
             throw std::invalid_argument("--node and --metastatic apply to ultrasound only");
+        }
+        if (options.modality != dicom::SynthModality::Tomosynthesis && options.tomosynthesisFrames > 0) {
+            throw std::invalid_argument("--frames applies to tomosynthesis only");
+        }
+        if (!frameSize.empty()) {
+            if (options.modality != dicom::SynthModality::Tomosynthesis) {
+                throw std::invalid_argument("--frame-size applies to tomosynthesis only");
+            }
+            unsigned columns = 0, rows = 0;
+            char separator = 0, extra = 0;
+            if (std::sscanf(frameSize.c_str(), "%u%c%u%c", &columns, &separator, &rows, &extra) != 3 || separator != 'x') {
+                throw std::invalid_argument("--frame-size '" + frameSize + "' is not COLUMNSxROWS (e.g. 1500x1200)");
+            }
+            options.tomosynthesisColumns = columns;
+            options.tomosynthesisRows = rows;
         }
 
         const dicom::SynthStudy study = dicom::writeSyntheticStudy(options, outDir);

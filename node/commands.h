@@ -11,7 +11,10 @@ int runSynthCommand(int argc, char** argv);
 int runExtractCommand(int argc, char** argv);
 int runCheckConfigCommand(int argc, char** argv);
 int runEvaluateCommand(int argc, char** argv);
+int runTrainCommand(int argc, char** argv);
+int runExportCommand(int argc, char** argv);
 int runAuditCommand(int argc, char** argv);
 int runOutboxCommand(int argc, char** argv);
+int runClinicalCommand(int argc, char** argv);
 
 } // namespace radnode::node

@@ -22,13 +22,11 @@ dicom::StoreStatus Ingest::store(const dicom::ReceivedInstance& instance) {
     record.peerAddress = instance.association.peerAddress;
     record.referencedInstanceUids = instance.referencedInstanceUids;
 
-    const auto stored = store_.storeInstance(instance.file, record);
+    // The audit row is committed with the instance: no second commit (and fsync) per instance.
+    const auto stored = store_.storeInstance(instance.file, record, true);
     const char* event = stored.outcome == storage::StoreOutcome::Duplicate    ? "instance.duplicate"
                         : stored.outcome == storage::StoreOutcome::NewVersion ? "instance.new_version"
                                                                               : "instance.received";
-    store_.audit(storage::AuditEvent{event, instance.studyUid, instance.sopInstanceUid, instance.association.callingAe,
-                                     instance.association.peerAddress, std::nullopt,
-                                     "SOP class " + instance.sopClassUid + ", version " + std::to_string(stored.version)});
     logEvent(LogLevel::Info, event,
              {{"sop_class", instance.sopClassUid}, {"calling_ae", instance.association.callingAe},
               {"version", std::to_string(stored.version)}});

@@ -21,6 +21,9 @@ void usage(std::ostream& out) {
         << "  extract        PyRadiomics-compatible features from image and mask files\n"
         << "  check-config   validate a node configuration file\n"
         << "  evaluate       validation statistics of a model's scores: AUC, DeLong, calibration, NRI\n"
+        << "  train          fit a site's LASSO logistic model from a feature table; writes a model file\n"
+        << "  export         the feature table of the node's results, with pathology labels (CSV)\n"
+        << "  clinical       enter clinical covariates for a study (set, CSV import, show); re-scores it\n"
         << "  audit          query the audit trail (table, CSV or JSON)\n"
         << "  outbox         list pending and failed deliveries; retry one\n"
         << "  version        print the version\n\n"
@@ -47,8 +50,11 @@ int main(int argc, char** argv) {
         if (command == "extract") return radnode::node::runExtractCommand(subArgc, subArgv);
         if (command == "check-config") return radnode::node::runCheckConfigCommand(subArgc, subArgv);
         if (command == "evaluate") return radnode::node::runEvaluateCommand(subArgc, subArgv);
+        if (command == "train") return radnode::node::runTrainCommand(subArgc, subArgv);
+        if (command == "export") return radnode::node::runExportCommand(subArgc, subArgv);
         if (command == "audit") return radnode::node::runAuditCommand(subArgc, subArgv);
         if (command == "outbox") return radnode::node::runOutboxCommand(subArgc, subArgv);
+        if (command == "clinical") return radnode::node::runClinicalCommand(subArgc, subArgv);
         if (command == "version" || command == "--version") {
             std::cout << "radnode " << radnode::node::version() << "\n";
             return 0;

@@ -52,6 +52,11 @@ void applyOverrides(config::NodeConfig& config, const NodeOverrides& overrides) 
         if (*overrides.quietPeriodSeconds < 0) throw std::invalid_argument("--quiet-period must not be negative");
         config.assembly.quietPeriod = std::chrono::milliseconds(static_cast<long long>(*overrides.quietPeriodSeconds * 1000));
     }
+    if (overrides.httpPort) {
+        if (*overrides.httpPort < 1 || *overrides.httpPort > 65535) throw std::invalid_argument("--http-port must be 1..65535");
+        config.http.enabled = true;
+        config.http.port = *overrides.httpPort;
+    }
     for (const auto& text : overrides.destinations) config.destinations.push_back(parseDestination(text));
     config::resolveDerivedPaths(config);
 }

@@ -15,6 +15,7 @@ struct NodeOverrides {
     std::optional<std::filesystem::path> stateDirectory;
     std::vector<std::string> destinations; // AET@HOST:PORT
     std::optional<double> quietPeriodSeconds;
+    std::optional<int> httpPort; // also turns the HTTP API on
 };
 
 // "AET@HOST:PORT" -> a destination named after its AE title. Throws std::invalid_argument.

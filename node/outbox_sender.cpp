@@ -2,14 +2,17 @@
 
 #include "dicom/store_scu.h"
 #include "node/log.h"
+#include "node/tls_settings.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace radnode::node {
 
 OutboxSender::OutboxSender(storage::NodeStore& store, std::vector<config::Destination> destinations,
-                           config::DeliveryConfig delivery, std::string callingAeTitle)
-    : store_(store), destinations_(std::move(destinations)), delivery_(delivery), callingAeTitle_(std::move(callingAeTitle)) {}
+                           config::DeliveryConfig delivery, std::string callingAeTitle, Metrics* metrics)
+    : store_(store), destinations_(std::move(destinations)), delivery_(delivery), callingAeTitle_(std::move(callingAeTitle)),
+      metrics_(metrics) {}
 
 std::int64_t OutboxSender::backoffMs(int attempts) const {
     const std::int64_t initial = std::chrono::duration_cast<std::chrono::milliseconds>(delivery_.initialBackoff).count();
@@ -29,13 +32,20 @@ int OutboxSender::tick(std::int64_t nowMs) {
             continue;
         }
         dicom::StoreTarget target{destination->aeTitle, destination->host, destination->port,
-                                  destination->callingAeTitle.empty() ? callingAeTitle_ : destination->callingAeTitle, 30};
+                                  destination->callingAeTitle.empty() ? callingAeTitle_ : destination->callingAeTitle, 30,
+                                  std::nullopt};
+        if (destination->tls) target.tls = tlsSettings(*destination->tls);
         // The SR first, then the objects that travel with it; the first failure decides, and
         // a retry sends them all again under the same SOP Instance UIDs (idempotent at a PACS).
+        const auto started = std::chrono::steady_clock::now();
         auto outcome = dicom::sendFile(target, delivery.srPath);
         for (const auto& object : delivery.objects) {
             if (!outcome.ok()) break;
             outcome = dicom::sendFile(target, object.path);
+        }
+        if (metrics_) {
+            metrics_->observe(Stage::Delivery,
+                              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         }
         const LogFields fields{{"delivery", std::to_string(delivery.id)},
                                {"destination", delivery.destination},

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "config/node_config.h"
+#include "node/metrics.h"
 #include "storage/node_store.h"
 
 #include <vector>
@@ -12,8 +13,9 @@ namespace radnode::node {
 
 class OutboxSender {
 public:
+    // `metrics`, when given, records how long each delivery attempt takes.
     OutboxSender(storage::NodeStore& store, std::vector<config::Destination> destinations,
-                 config::DeliveryConfig delivery, std::string callingAeTitle);
+                 config::DeliveryConfig delivery, std::string callingAeTitle, Metrics* metrics = nullptr);
 
     // Attempts every delivery that is due; returns how many succeeded.
     int tick(std::int64_t nowMs);
@@ -26,6 +28,7 @@ private:
     std::vector<config::Destination> destinations_;
     config::DeliveryConfig delivery_;
     std::string callingAeTitle_;
+    Metrics* metrics_;
 };
 
 } // namespace radnode::node

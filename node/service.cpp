@@ -2,11 +2,15 @@
 
 #include "dicom/store_scp.h"
 #include "config/model_file.h"
+#include "node/http_api.h"
+#include "node/http_server.h"
 #include "node/ingest.h"
 #include "node/log.h"
+#include "node/metrics.h"
 #include "node/outbox_sender.h"
 #include "node/study_analysis.h"
 #include "node/study_assembler.h"
+#include "node/tls_settings.h"
 #include "storage/node_store.h"
 
 #include <sys/stat.h>
@@ -34,7 +38,10 @@ dicom::ListenerSettings listenerSettings(const config::ListenerConfig& listener)
     dicom::ListenerSettings settings;
     settings.aeTitle = listener.aeTitle;
     settings.port = listener.port;
-    for (const auto& peer : listener.allowedPeers) settings.allowedPeers.push_back(dicom::PeerRule{peer.aeTitle, peer.host});
+    for (const auto& peer : listener.allowedPeers) {
+        settings.allowedPeers.push_back(dicom::PeerRule{peer.aeTitle, peer.host, peer.certificateCn, peer.certificateSha256});
+    }
+    if (listener.tls) settings.tls = tlsSettings(*listener.tls);
     settings.maxAssociations = listener.maxAssociations;
     settings.maxAssociationsPerPeer = listener.maxAssociationsPerPeer;
     settings.maxPdu = listener.maxPdu;
@@ -57,9 +64,39 @@ bool portInUse(int port) {
     return inUse;
 }
 
+// The listener's handler as the node runs it: Ingest, counted and timed for /metrics.
+class MeasuredIngest : public dicom::StoreHandler {
+public:
+    MeasuredIngest(Ingest& ingest, Metrics& metrics) : ingest_(ingest), metrics_(metrics) {}
+    std::filesystem::path incomingPath() override { return ingest_.incomingPath(); }
+    dicom::StoreStatus store(const dicom::ReceivedInstance& instance) override {
+        const auto started = std::chrono::steady_clock::now();
+        const auto status = ingest_.store(instance);
+        metrics_.observe(Stage::Receive, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        return status;
+    }
+    void refused(const dicom::AssociationInfo& association, const std::string& sopInstanceUid,
+                 const dicom::StoreStatus& status) override {
+        ingest_.refused(association, sopInstanceUid, status);
+    }
+    void accepted(const dicom::AssociationInfo& association) override {
+        metrics_.associationAccepted();
+        ingest_.accepted(association);
+    }
+
+private:
+    Ingest& ingest_;
+    Metrics& metrics_;
+};
+
+bool sameHttp(const config::HttpConfig& a, const config::HttpConfig& b) {
+    return a.enabled == b.enabled && a.bind == b.bind && a.port == b.port && a.tokenFile == b.tokenFile;
+}
+
 bool samePeers(const std::vector<config::AllowedPeer>& a, const std::vector<config::AllowedPeer>& b) {
     return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const config::AllowedPeer& x, const config::AllowedPeer& y) {
-        return x.aeTitle == y.aeTitle && x.host == y.host;
+        return x.aeTitle == y.aeTitle && x.host == y.host && x.certificateCn == y.certificateCn &&
+               x.certificateSha256 == y.certificateSha256;
     });
 }
 
@@ -83,8 +120,12 @@ struct NodeService::Impl {
         return live;
     }
     std::unique_ptr<storage::NodeStore> store;
+    Metrics metrics;
     std::unique_ptr<Ingest> ingest;
+    std::unique_ptr<MeasuredIngest> measuredIngest;
     std::unique_ptr<dicom::StoreScp> scp;
+    std::unique_ptr<HttpApi> httpApi;
+    std::unique_ptr<HttpServer> http;
     std::thread listenerThread;
     std::vector<std::thread> threads;
     std::exception_ptr listenerFailure;
@@ -93,12 +134,23 @@ struct NodeService::Impl {
     std::mutex mutex;
     std::condition_variable wake;
     bool stopping = false;
+    std::uint64_t nudges = 0; // counts hand-overs (a job queued, a result to send)
 
-    // Sleeps up to `ms`; returns false once the node is stopping.
+    // Sleeps up to `ms` or until the next nudge(); returns false once the node is stopping.
+    // The loops still poll, but a hand-over between them does not wait for a poll: that
+    // would add up to half a second to every result.
     bool pause(int ms) {
         std::unique_lock lock(mutex);
-        wake.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping; });
+        const std::uint64_t seen = nudges;
+        wake.wait_for(lock, std::chrono::milliseconds(ms), [this, seen] { return stopping || nudges != seen; });
         return !stopping;
+    }
+    void nudge() {
+        {
+            std::lock_guard lock(mutex);
+            ++nudges;
+        }
+        wake.notify_all();
     }
     bool running() {
         std::lock_guard lock(mutex);
@@ -109,13 +161,17 @@ struct NodeService::Impl {
     void workerLoop(int index);
     void outboxLoop();
     void runJob(const storage::JobRow& job);
+    void startHttp();
 };
 
 void NodeService::Impl::assemblerLoop() {
-    while (pause(200)) {
+    // Every 100 ms: a study is assembled at most that long after its quiet period ends.
+    while (pause(100)) {
         try {
             const auto& assembly = settings()->config.assembly;
-            StudyAssembler(*store, AssemblyTiming{assembly.quietPeriod, assembly.segWindow}).tick(storage::nowMs());
+            const int formed =
+                StudyAssembler(*store, AssemblyTiming{assembly.quietPeriod, assembly.segWindow}).tick(storage::nowMs());
+            if (formed > 0) nudge(); // the workers take the jobs now
         } catch (const std::exception& error) {
             logEvent(LogLevel::Error, "assembler.error", {{"reason", error.what()}});
         }
@@ -127,9 +183,11 @@ void NodeService::Impl::runJob(const storage::JobRow& job) {
     const auto current = settings();
     try {
         const auto output = analyzeStudy(*store, job, current->config, current->models);
+        metrics.observe(Stage::Analysis, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         std::vector<std::string> destinations;
         for (const auto& destination : current->config.destinations) destinations.push_back(destination.name);
         store->completeJob(job.id, output.result, destinations);
+        nudge(); // the outbox sends the result now
         const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
         logEvent(LogLevel::Info, "job.done",
                  {{"job", std::to_string(job.id)}, {"sr", output.result.srSopInstanceUid},
@@ -166,7 +224,7 @@ void NodeService::Impl::outboxLoop() {
     while (pause(250)) {
         try {
             const auto current = settings();
-            OutboxSender(*store, current->config.destinations, current->config.delivery, config.listener.aeTitle)
+            OutboxSender(*store, current->config.destinations, current->config.delivery, config.listener.aeTitle, &metrics)
                 .tick(storage::nowMs());
         } catch (const std::exception& error) {
             logEvent(LogLevel::Error, "outbox.error", {{"reason", error.what()}});
@@ -186,23 +244,26 @@ std::vector<std::string> NodeService::reload(config::NodeConfig next) {
     auto& impl = *impl_;
     config::resolveDerivedPaths(next);
     // Models are read first: a model file that does not load leaves everything as it was.
-    auto models = config::readModelFiles(next.models);
+    auto models = config::readModelFiles(next.models, next.analysis);
     std::vector<std::string> needRestart;
     const auto& running = impl.config;
     if (next.listener.aeTitle != running.listener.aeTitle || next.listener.port != running.listener.port ||
         next.listener.maxAssociations != running.listener.maxAssociations ||
         next.listener.maxAssociationsPerPeer != running.listener.maxAssociationsPerPeer ||
-        next.listener.maxPdu != running.listener.maxPdu || !samePeers(next.listener.allowedPeers, running.listener.allowedPeers)) {
+        next.listener.maxPdu != running.listener.maxPdu || !samePeers(next.listener.allowedPeers, running.listener.allowedPeers) ||
+        !sameTls(next.listener.tls, running.listener.tls)) {
         needRestart.push_back("listener");
     }
     if (next.storage.database != running.storage.database || next.storage.fileStore != running.storage.fileStore) {
         needRestart.push_back("storage");
     }
     if (next.workers.workers != running.workers.workers) needRestart.push_back("workers.count");
+    if (!sameHttp(next.http, running.http)) needRestart.push_back("http");
     // What cannot change live keeps its running value, so the snapshot never lies.
     next.listener = running.listener;
     next.storage = running.storage;
     next.workers.workers = running.workers.workers;
+    next.http = running.http;
     {
         std::lock_guard lock(impl.liveMutex);
         impl.live = std::make_shared<const LiveSettings>(LiveSettings{next, std::move(models)});
@@ -222,7 +283,7 @@ void NodeService::start() {
     const auto& config = impl.config;
     ::umask(0077); // images and results are PHI: owner-only files and directories
     std::filesystem::create_directories(config.storage.stateDirectory);
-    impl.live = std::make_shared<const LiveSettings>(LiveSettings{config, config::readModelFiles(config.models)});
+    impl.live = std::make_shared<const LiveSettings>(LiveSettings{config, config::readModelFiles(config.models, config.analysis)});
     impl.store = std::make_unique<storage::NodeStore>(config.storage.database, config.storage.fileStore);
     const auto report = impl.store->reconcile();
     logEvent(LogLevel::Info, "node.recovered",
@@ -236,7 +297,8 @@ void NodeService::start() {
         throw std::runtime_error("listener port " + std::to_string(config.listener.port) + " is already in use");
     }
     impl.ingest = std::make_unique<Ingest>(*impl.store);
-    impl.scp = std::make_unique<dicom::StoreScp>(listenerSettings(config.listener), *impl.ingest);
+    impl.measuredIngest = std::make_unique<MeasuredIngest>(*impl.ingest, impl.metrics);
+    impl.scp = std::make_unique<dicom::StoreScp>(listenerSettings(config.listener), *impl.measuredIngest);
     impl.listenerThread = std::thread([&impl] {
         try {
             impl.scp->run();
@@ -259,14 +321,38 @@ void NodeService::start() {
     impl.threads.emplace_back([&impl] { impl.assemblerLoop(); });
     for (int i = 0; i < config.workers.workers; ++i) impl.threads.emplace_back([&impl, i] { impl.workerLoop(i + 1); });
     impl.threads.emplace_back([&impl] { impl.outboxLoop(); });
+    if (config.http.enabled) impl.startHttp();
     logEvent(LogLevel::Info, "node.listening",
              {{"ae_title", config.listener.aeTitle}, {"port", std::to_string(config.listener.port)},
               {"workers", std::to_string(config.workers.workers)}, {"models", std::to_string(impl.live->models.size())}});
 }
 
+void NodeService::Impl::startHttp() {
+    const auto& httpConfig = config.http;
+    // Refused here too (not only by the config loader): no way around the token off loopback.
+    if (!config::isLoopbackAddress(httpConfig.bind) && !httpConfig.tokenFile) {
+        throw std::runtime_error("HTTP API on " + httpConfig.bind + " (not loopback) needs http.token_file");
+    }
+    const std::string token = httpConfig.tokenFile ? readBearerToken(*httpConfig.tokenFile) : "";
+    httpApi = std::make_unique<HttpApi>(HttpApiContext{config, *store, metrics, [this] { return scp && !listenerDone; }}, token);
+    HttpServerSettings serverSettings;
+    serverSettings.bindAddress = httpConfig.bind;
+    serverSettings.port = httpConfig.port;
+    http = std::make_unique<HttpServer>(serverSettings, [api = httpApi.get()](const HttpRequest& request) {
+        return api->handle(request);
+    });
+    http->start();
+    logEvent(LogLevel::Info, "http.listening", {{"bind", httpConfig.bind}, {"port", std::to_string(http->port())},
+                                                {"token", token.empty() ? "none" : "required"}});
+}
+
+int NodeService::httpPort() const { return impl_->http ? impl_->http->port() : 0; }
+
 void NodeService::stop() {
     auto& impl = *impl_;
     if (!impl.scp) return;
+    impl.http.reset(); // the API goes first: it reads what the rest is about to stop
+    impl.httpApi.reset();
     impl.scp->stop(); // no new associations; running ones finish
     if (impl.listenerThread.joinable()) impl.listenerThread.join();
     {

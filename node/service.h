@@ -1,7 +1,7 @@
-// The running node: the DICOM listener, the study assembler, the analysis workers and the
-// outbox sender, each on its own thread over one NodeStore. start() recovers from whatever
-// a crash left behind before it listens; stop() drains: no new associations, in-flight
-// ones and running jobs finish.
+// The running node: the DICOM listener, the study assembler, the analysis workers, the
+// outbox sender and (when enabled) the HTTP API, each on its own thread(s) over one
+// NodeStore. start() recovers from whatever a crash left behind before it listens; stop()
+// drains: no new associations, in-flight ones and running jobs finish.
 #pragma once
 
 #include "config/node_config.h"
@@ -34,6 +34,8 @@ public:
     std::vector<std::string> reload(config::NodeConfig next);
     // The listener is still accepting (for the systemd watchdog and health checks).
     bool healthy() const;
+    // The port the HTTP API listens on; 0 when it is off.
+    int httpPort() const;
 
     storage::NodeStore& store();
     const config::NodeConfig& config() const;

@@ -1,10 +1,13 @@
 #include "node/study_analysis.h"
 
 #include "analysis/extractor.h"
+#include "analysis/mask_margin.h"
+#include "analysis/model_features.h"
 #include "analysis/peritumoral.h"
 #include "dicom/analysis_input.h"
 #include "dicom/segmentation.h"
 #include "dicom/sr_writer.h"
+#include "dicom/summary_image.h"
 #include "dicom/uid.h"
 #include "node/json_writer.h"
 #include "node/version.h"
@@ -14,29 +17,36 @@
 #include <cmath>
 #include <iomanip>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace radnode::node {
 
 namespace {
 
-// The ROIs analysed for one segment: a tumour gets its peritumoral rings.
-std::vector<analysis::NamedRoi> roisFor(const dicom::SegmentInput& input, const config::NodeConfig& config) {
+// The ROIs analysed for one segment (its own mask, or a perturbed copy): a tumour gets its
+// peritumoral rings.
+std::vector<analysis::NamedRoi> roisFor(const dicom::SegmentInput& input, const analysis::Mask& mask,
+                                        const config::NodeConfig& config) {
     switch (input.role) {
     case dicom::RoiRole::Tumor:
-        return analysis::peritumoralRois(input.mask, config.analysis.ringsMm, !input.volumetric);
+        return analysis::peritumoralRois(mask, config.analysis.ringsMm, !input.volumetric);
     case dicom::RoiRole::LymphNode:
-        return {analysis::NamedRoi{"node", input.mask}};
+        return {analysis::NamedRoi{"node", mask}};
     case dicom::RoiRole::Other:
         break;
     }
-    return {analysis::NamedRoi{"segment-" + std::to_string(input.segmentNumber), input.mask}};
+    return {analysis::NamedRoi{"segment-" + std::to_string(input.segmentNumber), mask}};
+}
+
+bool isTwoDimensional(const dicom::SegmentInput& input) {
+    return !input.volumetric && input.image.geometry.size[2] <= 1;
 }
 
 // 2D images (one slice) are analysed as PyRadiomics does with force2D: shape2D, not 3D shape.
 analysis::ExtractionParams paramsFor(const dicom::SegmentInput& input, const config::NodeConfig& config) {
     analysis::ExtractionParams params = config.analysis.params;
-    if (input.volumetric || input.image.geometry.size[2] > 1) return params;
+    if (!isTwoDimensional(input)) return params;
     params.settings.force2D = true;
     params.settings.force2Ddimension = 0;
     for (auto& type : params.imageTypes) {
@@ -98,6 +108,151 @@ struct AnalysedRoi {
     analysis::FeatureList features;
 };
 
+analysis::FeatureLookup lookupIn(const std::vector<AnalysedRoi>& analysed) {
+    return [&analysed](const std::string& roi, const std::string& view,
+                       const std::string& feature) -> std::optional<double> {
+        for (const auto& result : analysed) {
+            if (result.roi != roi || (!view.empty() && result.view != view)) continue;
+            for (const auto& f : result.features) {
+                if (f.name == feature) return f.value;
+            }
+        }
+        return std::nullopt;
+    };
+}
+
+// The models' radiomics inputs re-extracted with every segment eroded (or dilated) by the
+// margin (0: one pixel): only the ROIs and features the models read. A segment that vanishes
+// under erosion, or an ROI that fails extraction, leaves its inputs missing, so the perturbed
+// score is "not scored" and the robustness of that case is not assessed.
+std::vector<AnalysedRoi> perturbedInputs(const std::vector<dicom::SegmentInput>& inputs,
+                                         const std::vector<analysis::ModelInput>& needed,
+                                         const config::NodeConfig& config, double marginMm, bool dilate) {
+    std::vector<std::string> features;
+    std::set<std::string> rois;
+    for (const auto& input : needed) {
+        features.push_back(input.feature);
+        rois.insert(input.roi);
+    }
+    std::vector<AnalysedRoi> analysed;
+    for (const auto& input : inputs) {
+        const bool inPlane = !input.volumetric;
+        const double margin = marginMm > 0.0 ? marginMm : analysis::onePixelMm(input.mask.geometry, inPlane);
+        const analysis::Mask mask = dilate ? analysis::dilateMask(input.mask, margin, inPlane)
+                                           : analysis::erodeMask(input.mask, margin, inPlane);
+        if (mask.count() == 0) continue;
+        const auto params = analysis::paramsComputing(paramsFor(input, config), features, isTwoDimensional(input));
+        if (params.featureClasses.empty()) continue;
+        std::vector<analysis::NamedRoi> wanted;
+        for (auto& roi : roisFor(input, mask, config)) {
+            if (rois.count(roi.name)) wanted.push_back(std::move(roi));
+        }
+        if (wanted.empty()) continue;
+        try {
+            auto extracted = analysis::extractRois(input.image, wanted, params);
+            for (std::size_t r = 0; r < wanted.size(); ++r) {
+                analysed.push_back(AnalysedRoi{wanted[r].name, input.view, input.laterality, &input, nullptr,
+                                               wanted[r].mask.count(), std::move(extracted[r].result.features)});
+            }
+        } catch (const std::invalid_argument&) {
+            // An ROI too small after erosion: its inputs stay missing (see above).
+        }
+    }
+    return analysed;
+}
+
+std::string joined(const std::vector<std::string>& items, const char* separator) {
+    std::string text;
+    for (const auto& item : items) text += (text.empty() ? "" : separator) + item;
+    return text;
+}
+
+// The clinical covariates entered for the study (radnode clinical, the HTTP API, CSV).
+analysis::ClinicalValues clinicalValuesOf(storage::NodeStore& store, const std::string& studyUid) {
+    analysis::ClinicalValues values;
+    for (const auto& input : store.clinicalInputs(studyUid)) values[input.key] = input.value;
+    return values;
+}
+
+std::string percentText(double probability) {
+    std::ostringstream text;
+    text << std::fixed << std::setprecision(0) << probability * 100.0 << " %";
+    return text.str();
+}
+
+// The plain-language summary of one model's result, for the SR and the worklist.
+std::string summaryFor(const analysis::Model& model, const analysis::ModelScore& score) {
+    if (!score.scored) return "Research use. Model " + model.name + " v" + model.version + " not scored: " + score.reason;
+    std::ostringstream text;
+    text << "Research use. Probability of axillary node metastasis " << percentText(score.probability) << " (model "
+         << model.name << " v" << model.version;
+    if (!score.scoredBy.empty()) text << ", scored by fallback " << score.scoredBy;
+    text << ", threshold " << percentText(score.threshold) << "): " << score.predictedClass
+         << (score.predictedClass == model.first.positiveClass ? " suspected" : " predicted") << ".";
+    if (score.secondLevel) {
+        text << " Nodal burden: " << score.secondLevel->predictedClass << " (probability "
+             << percentText(score.secondLevel->probability) << ", threshold " << percentText(score.secondLevel->threshold)
+             << ").";
+    }
+    if (!score.reason.empty()) text << " Note: " << score.reason << ".";
+    if (!score.covariatesUsed.empty()) text << " Clinical inputs: " << joined(score.covariatesUsed, ", ") << ".";
+    if (!score.covariatesMissing.empty()) {
+        text << " Clinical inputs missing: " << joined(score.covariatesMissing, ", ") << ".";
+    }
+    if (score.probabilityEroded && score.probabilityDilated) {
+        text << " Contour perturbation: probability spread " << percentText(analysis::probabilitySpread(score))
+             << (score.unstable ? ", class changes: UNSTABLE, interpret with caution." : ", class unchanged.");
+    }
+    text << " Unverified decision support, not a diagnosis.";
+    return text.str();
+}
+
+// Per analysed segment (tumour, node; per view) one summary Secondary Capture in the SR's
+// series, for a PACS that does not render SR; written durably before the result is recorded.
+std::vector<storage::ResultObject> writeSummaryImages(const std::vector<dicom::SegmentInput>& inputs,
+                                                      const std::vector<AnalysedRoi>& analysed,
+                                                      const dicom::SrDocumentSpec& sr,
+                                                      const std::filesystem::path& directory) {
+    std::vector<storage::ResultObject> objects;
+    int instanceNumber = sr.instanceNumber;
+    for (const auto& input : inputs) {
+        const auto own = std::find_if(analysed.begin(), analysed.end(),
+                                      [&input](const AnalysedRoi& roi) { return roi.input == &input; });
+        if (own == analysed.end()) continue;
+        dicom::SummaryImageSpec summary;
+        summary.study = sr.study;
+        summary.seriesInstanceUid = sr.seriesInstanceUid;
+        summary.sopInstanceUid = dicom::newUid();
+        summary.seriesDescription = sr.seriesDescription;
+        summary.seriesNumber = sr.seriesNumber;
+        summary.instanceNumber = ++instanceNumber;
+        summary.softwareVersion = sr.algorithmVersion;
+        summary.roiName = own->roi; // the segment's own ROI comes first, before its rings
+        summary.view = input.view;
+        summary.laterality = input.laterality;
+        summary.image = input.image;
+        summary.mask = input.mask;
+        for (const auto& source : input.sources) {
+            summary.sources.push_back(dicom::SrInstanceRef{source.sopClassUid, source.sopInstanceUid,
+                                                           source.seriesInstanceUid, sr.study.studyInstanceUid});
+        }
+        for (const auto& feature : own->features) {
+            if ((feature.name == "original_shape2D_MaximumDiameter" || feature.name == "original_shape_Maximum3DDiameter") &&
+                std::isfinite(feature.value)) {
+                std::ostringstream note;
+                note << "Max diameter " << std::fixed << std::setprecision(1) << feature.value << " mm";
+                summary.notes.push_back(note.str());
+            }
+        }
+        summary.models = sr.models;
+        const auto written =
+            dicom::writeSummaryImage(summary, directory / (summary.sopInstanceUid + ".dcm"));
+        objects.push_back(storage::ResultObject{written.sopInstanceUid, written.sopClassUid, written.file});
+    }
+    storage::syncDirectory(directory);
+    return objects;
+}
+
 } // namespace
 
 StudyAnalysisOutput analyzeStudy(storage::NodeStore& store, const storage::JobRow& job,
@@ -117,7 +272,9 @@ StudyAnalysisOutput analyzeStudy(storage::NodeStore& store, const storage::JobRo
     for (const auto& segmentation : segmentations) {
         std::vector<dicom::SegmentInput> loaded;
         try {
-            loaded = dicom::loadSegmentInputs(segmentation.path, findInstance);
+            dicom::LoadOptions loadOptions; // volumes cropped to what the rings and filters need
+            loadOptions.marginMm = dicom::contextMarginMm(config.analysis.ringsMm, config.analysis.params);
+            loaded = dicom::loadSegmentInputs(segmentation.path, findInstance, loadOptions);
         } catch (const dicom::LoadError& error) {
             throw JobError("segmentation " + segmentation.sopInstanceUid + ": " + error.what(), false);
         }
@@ -144,7 +301,7 @@ StudyAnalysisOutput analyzeStudy(storage::NodeStore& store, const storage::JobRo
     for (std::size_t i = 0; i < inputs.size(); ++i) {
         const auto& input = inputs[i];
         const auto params = paramsFor(input, config);
-        const auto rois = roisFor(input, config);
+        const auto rois = roisFor(input, input.mask, config);
         std::vector<analysis::RoiExtraction> extracted;
         try {
             extracted = analysis::extractRois(input.image, rois, params); // its errors start "ROI <name>: "
@@ -157,27 +314,44 @@ StudyAnalysisOutput analyzeStudy(storage::NodeStore& store, const storage::JobRo
         }
     }
 
-    const analysis::FeatureLookup lookup = [&analysed](const std::string& roi, const std::string& view,
-                                                       const std::string& feature) -> std::optional<double> {
-        for (const auto& result : analysed) {
-            if (result.roi != roi || (!view.empty() && result.view != view)) continue;
-            for (const auto& f : result.features) {
-                if (f.name == feature) return f.value;
-            }
-        }
-        return std::nullopt;
-    };
+    const analysis::FeatureLookup lookup = lookupIn(analysed);
+    const analysis::ClinicalValues clinical = clinicalValuesOf(store, job.studyUid);
 
-    // A model states the modality it was built for; it is not applied to other studies.
-    std::vector<analysis::Model> applicable;
-    for (const auto& model : models) {
-        const bool matches = model.modality.empty() ||
+    // A model states the modality it was built for; it is not applied to other studies. A
+    // model that is another's fallback is scored only in its place.
+    std::vector<const analysis::Model*> applicable;
+    for (const analysis::Model* model : analysis::primaryModels(models)) {
+        const bool matches = model->modality.empty() ||
                              std::any_of(inputs.begin(), inputs.end(),
-                                         [&model](const dicom::SegmentInput& input) { return input.modality == model.modality; });
+                                         [model](const dicom::SegmentInput& input) { return input.modality == model->modality; });
         if (matches) applicable.push_back(model);
     }
     StudyAnalysisOutput output;
-    for (const auto& model : applicable) output.scores.push_back(analysis::scoreModel(model, lookup));
+    for (const analysis::Model* model : applicable) {
+        output.scores.push_back(analysis::scoreWithFallback(*model, models, lookup, clinical));
+    }
+
+    // Robustness: the inputs re-extracted from eroded and dilated segments, once per margin.
+    std::vector<analysis::ModelInput> needed;
+    for (const auto& model : models) {
+        for (auto& input : analysis::featureInputs(model)) needed.push_back(std::move(input));
+    }
+    std::map<double, std::pair<std::vector<AnalysedRoi>, std::vector<AnalysedRoi>>> perturbed;
+    for (std::size_t m = 0; m < applicable.size(); ++m) {
+        const analysis::Model& model = *applicable[m];
+        if (!model.robustness || !output.scores[m].scored) continue;
+        auto found = perturbed.find(model.robustnessMarginMm);
+        if (found == perturbed.end()) {
+            found = perturbed
+                        .emplace(model.robustnessMarginMm,
+                                 std::make_pair(perturbedInputs(inputs, needed, config, model.robustnessMarginMm, false),
+                                                perturbedInputs(inputs, needed, config, model.robustnessMarginMm, true)))
+                        .first;
+        }
+        const auto eroded = analysis::scoreWithFallback(model, models, lookupIn(found->second.first), clinical);
+        const auto dilated = analysis::scoreWithFallback(model, models, lookupIn(found->second.second), clinical);
+        analysis::applyRobustness(output.scores[m], eroded, dilated);
+    }
 
     // The SR: one measurement group per ROI and view, the model results, the evidence.
     dicom::SrDocumentSpec spec;
@@ -235,30 +409,39 @@ StudyAnalysisOutput analyzeStudy(storage::NodeStore& store, const storage::JobRo
         output.rois.push_back(std::move(summary));
     }
     for (std::size_t m = 0; m < applicable.size(); ++m) {
-        const auto& model = applicable[m];
+        const auto& model = *applicable[m];
         const auto& score = output.scores[m];
         dicom::SrModelResult result;
         result.modelName = model.name;
         result.modelVersion = model.version;
         result.deviceUid = dicom::uidFromSeed("radnode-model/" + model.name + "/" + model.version);
         result.validationSummary = model.validation;
+        if (model.validationAuc) {
+            std::ostringstream auc;
+            auc << std::fixed << std::setprecision(2) << "AUC " << model.validationAuc->auc << " (95 % CI "
+                << model.validationAuc->ciLower << "-" << model.validationAuc->ciUpper << ")";
+            result.validationSummary = auc.str() + (model.validation.empty() ? "" : ", " + model.validation);
+        }
         result.inputsUsed = score.inputsUsed;
         result.inputsMissing = score.inputsMissing;
-        result.thresholdPercent = model.threshold * 100.0;
+        result.clinicalInputsUsed = score.covariatesUsed;
+        result.clinicalInputsMissing = score.covariatesMissing;
+        result.thresholdPercent = score.threshold * 100.0;
+        result.unstable = score.unstable;
         if (score.scored) {
             result.radScore = score.radScore;
             result.probabilityPercent = score.probability * 100.0;
             result.predictedClass = score.predictedClass;
-            std::ostringstream text;
-            text << "Research use. Probability of axillary node metastasis " << std::fixed << std::setprecision(0)
-                 << *result.probabilityPercent << " % (model " << model.name << " v" << model.version << ", threshold "
-                 << result.thresholdPercent << " %): " << score.predictedClass
-                 << (score.predictedClass == model.positiveClass ? " suspected" : " predicted")
-                 << ". Unverified decision support, not a diagnosis.";
-            result.summaryText = text.str();
-        } else {
-            result.summaryText = "Research use. Model " + model.name + " v" + model.version + " not scored: " + score.reason;
+            if (score.probabilityEroded && score.probabilityDilated) {
+                result.probabilitySpreadPercent = analysis::probabilitySpread(score) * 100.0;
+            }
+            if (score.secondLevel) {
+                result.secondLevelProbabilityPercent = score.secondLevel->probability * 100.0;
+                result.secondLevelThresholdPercent = score.secondLevel->threshold * 100.0;
+                result.secondLevelClass = score.secondLevel->predictedClass;
+            }
         }
+        result.summaryText = summaryFor(model, score);
         spec.models.push_back(std::move(result));
     }
 
@@ -269,6 +452,8 @@ StudyAnalysisOutput analyzeStudy(storage::NodeStore& store, const storage::JobRo
     std::filesystem::create_directories(srPath.parent_path());
     const auto written = dicom::writeSr(spec, srPath);
     storage::syncDirectory(srPath.parent_path());
+    std::vector<storage::ResultObject> summaryImages;
+    if (config.delivery.summaryImages) summaryImages = writeSummaryImages(inputs, analysed, spec, srPath.parent_path());
 
     JsonWriter json;
     json.beginObject();
@@ -286,9 +471,19 @@ StudyAnalysisOutput analyzeStudy(storage::NodeStore& store, const storage::JobRo
             json.field("probability", score.probability);
             json.field("class", score.predictedClass);
             json.field("threshold", score.threshold);
-        } else {
-            json.field("reason", score.reason);
+            if (score.secondLevel) {
+                json.field("second_level_probability", score.secondLevel->probability);
+                json.field("second_level_class", score.secondLevel->predictedClass);
+            }
+            if (score.probabilityEroded && score.probabilityDilated) {
+                json.field("probability_spread", analysis::probabilitySpread(score));
+            }
         }
+        if (!score.reason.empty()) json.field("reason", score.reason);
+        if (!score.scoredBy.empty()) json.field("scored_by", score.scoredBy);
+        if (!score.flags.empty()) json.field("flags", joined(score.flags, ","));
+        if (!score.covariatesUsed.empty()) json.field("clinical_inputs", joined(score.covariatesUsed, ","));
+        if (!score.covariatesMissing.empty()) json.field("clinical_inputs_missing", joined(score.covariatesMissing, ","));
         json.endObject();
     }
     json.endArray();
@@ -305,7 +500,7 @@ StudyAnalysisOutput analyzeStudy(storage::NodeStore& store, const storage::JobRo
     json.endObject();
 
     output.result = storage::ResultRecord{written.sopInstanceUid, written.seriesInstanceUid, written.file, json.str(),
-                                          {}, {}, {}};
+                                          {}, {}, std::move(summaryImages)};
     for (const auto& score : output.scores) {
         storage::ScoreRecord record;
         record.modelName = score.modelName;
@@ -313,6 +508,7 @@ StudyAnalysisOutput analyzeStudy(storage::NodeStore& store, const storage::JobRo
         record.scored = score.scored;
         record.reason = score.reason;
         record.threshold = score.threshold;
+        record.flags = joined(score.flags, ",");
         if (score.scored) {
             record.radScore = score.radScore;
             record.probability = score.probability;

@@ -10,7 +10,9 @@ packages=(
   libinsighttoolkit5-dev libfftw3-dev libeigen3-dev
   libyaml-cpp-dev libboost-dev libboost-program-options-dev
   libsqlite3-dev sqlite3 doctest-dev
+  libssl-dev openssl
   dicom3tools orthanc curl
+  nlohmann-json3-dev chromium
 )
 
 missing=()

@@ -17,6 +17,8 @@ namespace {
     throw std::system_error(errno, std::generic_category(), what + " " + path.string());
 }
 
+} // namespace
+
 void syncFile(const std::filesystem::path& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) fail("cannot open for fsync", path);
@@ -28,6 +30,8 @@ void syncFile(const std::filesystem::path& path) {
     }
     ::close(fd);
 }
+
+namespace {
 
 void createPrivateDirectories(const std::filesystem::path& directory) {
     std::error_code error;
@@ -79,9 +83,13 @@ void writeFileDurably(const std::filesystem::path& path, std::string_view bytes)
 }
 
 void commitFileDurably(const std::filesystem::path& temporary, const std::filesystem::path& path) {
-    createPrivateDirectories(path.parent_path());
     syncFile(temporary);
-    if (::rename(temporary.c_str(), path.c_str()) != 0) fail("cannot rename into place", path);
+    renameDurably(temporary, path);
+}
+
+void renameDurably(const std::filesystem::path& synced, const std::filesystem::path& path) {
+    createPrivateDirectories(path.parent_path());
+    if (::rename(synced.c_str(), path.c_str()) != 0) fail("cannot rename into place", path);
     syncDirectory(path.parent_path());
 }
 

@@ -22,6 +22,12 @@ void commitFileDurably(const std::filesystem::path& temporary, const std::filesy
 // fsync a directory so that a rename inside it survives a power cut.
 void syncDirectory(const std::filesystem::path& directory);
 
+// fsync a file's contents (before it is renamed into place).
+void syncFile(const std::filesystem::path& path);
+
+// commitFileDurably for a file already fsynced with syncFile: rename, fsync directory.
+void renameDurably(const std::filesystem::path& synced, const std::filesystem::path& path);
+
 } // namespace radnode::storage
 
 namespace radnode::storage {

@@ -142,11 +142,83 @@ std::filesystem::path NodeStore::incomingPath() {
            (std::to_string(::getpid()) + "-" + std::to_string(++incomingCounter_) + std::string(kPartialSuffix));
 }
 
-StoredInstance NodeStore::storeInstance(const std::filesystem::path& received, const InstanceRecord& record) {
+struct NodeStore::PendingInstance {
+    const std::filesystem::path& received;
+    const InstanceRecord& record;
+    bool auditReception = false;
+    std::optional<StoredInstance> stored;
+    std::exception_ptr error;
+    bool done = false;
+};
+
+StoredInstance NodeStore::storeInstance(const std::filesystem::path& received, const InstanceRecord& record,
+                                        bool auditReception) {
     requireUid(record.sopInstanceUid, "SOP Instance UID");
     requireUid(record.studyUid, "Study Instance UID");
     requireUid(record.seriesUid, "Series Instance UID");
-    std::lock_guard lock(mutex_);
+    // The slow half of durability, in parallel for every association: the bytes reach the disk.
+    syncFile(received);
+
+    PendingInstance mine{received, record, auditReception, std::nullopt, nullptr};
+    std::unique_lock lock(pendingMutex_);
+    pending_.push_back(&mine);
+    while (!mine.done) {
+        if (committing_) {
+            pendingDone_.wait(lock);
+            continue;
+        }
+        // No commit under way: this caller commits everything queued so far, its own included.
+        committing_ = true;
+        std::vector<PendingInstance*> batch;
+        batch.swap(pending_);
+        lock.unlock();
+        commitInstances(batch);
+        lock.lock();
+        committing_ = false;
+        for (PendingInstance* item : batch) item->done = true;
+        pendingDone_.notify_all();
+    }
+    if (mine.error) std::rethrow_exception(mine.error);
+    return *mine.stored;
+}
+
+// One transaction for the batch; an instance that fails is rolled back alone (savepoint) and
+// its caller gets the error. If the commit fails, no instance of the batch is kept.
+void NodeStore::commitInstances(const std::vector<PendingInstance*>& batch) {
+    std::vector<std::filesystem::path> placed; // renamed into place by this transaction
+    try {
+        std::lock_guard lock(mutex_);
+        Transaction transaction(database_);
+        for (PendingInstance* item : batch) {
+            database_.execute("SAVEPOINT instance");
+            try {
+                item->stored = storeInstanceLocked(item->received, item->record, item->auditReception, placed);
+                database_.execute("RELEASE instance");
+            } catch (...) {
+                item->error = std::current_exception();
+                database_.execute("ROLLBACK TO instance");
+                database_.execute("RELEASE instance");
+            }
+        }
+        transaction.commit();
+    } catch (...) {
+        for (const auto& path : placed) {
+            std::error_code ignored;
+            std::filesystem::remove(path, ignored);
+        }
+        for (PendingInstance* item : batch) {
+            if (!item->error) item->error = std::current_exception();
+        }
+    }
+}
+
+StoredInstance NodeStore::storeInstanceLocked(const std::filesystem::path& received, const InstanceRecord& record,
+                                              bool auditReception, std::vector<std::filesystem::path>& placed) {
+    auto auditAs = [&](const char* event, int version) {
+        if (!auditReception) return;
+        auditLocked(AuditEvent{event, record.studyUid, record.sopInstanceUid, record.callingAe, record.peerAddress,
+                               std::nullopt, "SOP class " + record.sopClassUid + ", version " + std::to_string(version)});
+    };
 
     int latestVersion = 0;
     {
@@ -158,6 +230,7 @@ StoredInstance NodeStore::storeInstance(const std::filesystem::path& received, c
             latestVersion = std::max(latestVersion, existing.version);
             if (sameFileContent(existing.path, received)) {
                 std::filesystem::remove(received);
+                auditAs("instance.duplicate", existing.version);
                 return StoredInstance{existing.id, existing.version, StoreOutcome::Duplicate, existing.path};
             }
         }
@@ -166,11 +239,11 @@ StoredInstance NodeStore::storeInstance(const std::filesystem::path& received, c
     const int version = latestVersion + 1;
     const std::string name = record.sopInstanceUid + (version > 1 ? ".v" + std::to_string(version) : "") + ".dcm";
     const auto finalPath = fileStore_ / "instances" / record.studyUid / record.seriesUid / name;
-    commitFileDurably(received, finalPath);
+    renameDurably(received, finalPath); // fsynced by storeInstance
+    placed.push_back(finalPath);
 
     try {
         const std::int64_t now = nowMs();
-        Transaction transaction(database_);
         Statement study(database_, R"sql(
             INSERT INTO studies (study_uid, patient_id, accession_number, first_received_at, last_received_at)
             VALUES (?, ?, ?, ?, ?)
@@ -199,12 +272,13 @@ StoredInstance NodeStore::storeInstance(const std::filesystem::path& received, c
             reference.bind(1, id).bind(2, uid);
             reference.run();
         }
-        transaction.commit();
+        auditAs(version > 1 ? "instance.new_version" : "instance.received", version);
         return StoredInstance{id, version, version > 1 ? StoreOutcome::NewVersion : StoreOutcome::Stored, finalPath};
     } catch (...) {
         // No file without a row: the sender gets a failure and will send again.
         std::error_code ignored;
         std::filesystem::remove(finalPath, ignored);
+        placed.pop_back();
         throw;
     }
 }
@@ -477,6 +551,23 @@ std::vector<ResultRow> NodeStore::results(std::int64_t since, int limit) {
     return rows;
 }
 
+std::vector<ResultRow> NodeStore::currentResults() {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, std::string("SELECT ") + kResultColumns +
+                               " FROM results r WHERE NOT EXISTS (SELECT 1 FROM results later "
+                               "WHERE later.supersedes_result_id = r.id) ORDER BY study_uid");
+    std::vector<ResultRow> rows;
+    while (s.step()) rows.push_back(resultFrom(s));
+    return rows;
+}
+
+std::string NodeStore::accessionNumber(const std::string& studyUid) {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, "SELECT coalesce(accession_number, '') FROM studies WHERE study_uid = ?");
+    s.bind(1, studyUid);
+    return s.step() ? s.text(0) : std::string();
+}
+
 std::vector<ScoreRecord> NodeStore::resultScores(std::int64_t resultId) {
     std::lock_guard lock(mutex_);
     Statement s(database_, "SELECT model_name, model_version, scored, coalesce(reason, ''), rad_score, probability, "
@@ -600,6 +691,55 @@ bool NodeStore::retryDelivery(std::int64_t deliveryId) {
     return changed;
 }
 
+void NodeStore::addClinicalInputs(const std::vector<ClinicalInput>& inputs) {
+    std::lock_guard lock(mutex_);
+    Transaction transaction(database_);
+    Statement insert(database_, "INSERT INTO clinical_inputs (study_uid, accession_number, key, value, source, "
+                                "entered_at) VALUES (?, ?, ?, ?, ?, ?)");
+    const std::int64_t now = nowMs();
+    for (const auto& input : inputs) {
+        if (input.studyUid.empty() && input.accessionNumber.empty()) {
+            throw DatabaseError("clinical input " + input.key + ": needs a study UID or an accession number");
+        }
+        insert.bind(1, input.studyUid).bind(2, input.accessionNumber).bind(3, input.key).bind(4, input.value);
+        insert.bind(5, input.source).bind(6, input.enteredAt ? input.enteredAt : now);
+        insert.run();
+        insert.reset();
+        const std::string subject = input.studyUid.empty() ? "accession " + input.accessionNumber : "";
+        auditLocked(AuditEvent{"clinical.set", input.studyUid, "", "", "", std::nullopt,
+                               (subject.empty() ? "" : subject + ": ") + input.key + "=" + input.value + " (" +
+                                   input.source + ")"});
+    }
+    transaction.commit();
+}
+
+std::vector<ClinicalInput> NodeStore::clinicalInputs(const std::string& studyUid) {
+    std::lock_guard lock(mutex_);
+    // Entries by UID and by the study's accession number; the newest per key wins (id breaks ties).
+    Statement s(database_,
+                "SELECT study_uid, accession_number, key, value, source, entered_at FROM clinical_inputs c "
+                "WHERE c.study_uid = ?1 OR (c.accession_number <> '' AND c.accession_number = "
+                "(SELECT accession_number FROM studies WHERE study_uid = ?1)) "
+                "ORDER BY key, entered_at DESC, id DESC");
+    s.bind(1, studyUid);
+    std::vector<ClinicalInput> latest;
+    while (s.step()) {
+        ClinicalInput input{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.integer(5)};
+        if (!latest.empty() && latest.back().key == input.key) continue;
+        latest.push_back(std::move(input));
+    }
+    return latest;
+}
+
+std::vector<std::string> NodeStore::studiesWithAccession(const std::string& accessionNumber) {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, "SELECT study_uid FROM studies WHERE accession_number = ? ORDER BY first_received_at");
+    s.bind(1, accessionNumber);
+    std::vector<std::string> studies;
+    while (s.step()) studies.push_back(s.text(0));
+    return studies;
+}
+
 void NodeStore::audit(const AuditEvent& event) {
     std::lock_guard lock(mutex_);
     auditLocked(event);
@@ -643,7 +783,8 @@ ReconciliationReport NodeStore::reconcile() {
     ReconciliationReport report;
     std::set<std::string> known;
     {
-        Statement s(database_, "SELECT path FROM instances UNION ALL SELECT sr_path FROM results");
+        Statement s(database_, "SELECT path FROM instances UNION ALL SELECT sr_path FROM results "
+                               "UNION ALL SELECT path FROM result_objects");
         while (s.step()) known.insert(s.text(0));
     }
     std::vector<std::filesystem::path> toRemove;

@@ -6,6 +6,7 @@
 #include "storage/database.h"
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
@@ -74,6 +75,14 @@ struct FeatureRecord {
 struct ResultObject {
     std::string sopInstanceUid, sopClassUid;
     std::filesystem::path path;
+};
+
+// One clinical covariate value entered for a study, named by its UID or its accession number.
+struct ClinicalInput {
+    std::string studyUid, accessionNumber; // at least one
+    std::string key, value;                // validated by the caller (analysis/model_covariates.h)
+    std::string source;                    // "cli", "csv:<file>", "http", ...
+    std::int64_t enteredAt = 0;            // 0: now
 };
 
 struct ResultRecord {
@@ -148,7 +157,12 @@ public:
     // Makes a received file durable and indexes it: identical content of a known instance is
     // a duplicate (the received file is dropped), different content becomes a new version.
     // Success means the file is fsynced, renamed into place, and its row committed.
-    StoredInstance storeInstance(const std::filesystem::path& received, const InstanceRecord& record);
+    // auditReception: the reception's audit row (instance.received, instance.duplicate or
+    // instance.new_version) is committed in the same transaction.
+    // Group commit: each caller fsyncs its own file outside the writer lock; calls that
+    // arrive while a commit is under way share the next transaction and its one fsync.
+    StoredInstance storeInstance(const std::filesystem::path& received, const InstanceRecord& record,
+                                 bool auditReception = false);
 
     std::optional<InstanceRow> latestInstance(const std::string& sopInstanceUid);
     std::vector<InstanceRow> instancesOfStudy(const std::string& studyUid);
@@ -185,9 +199,21 @@ public:
     // --- results
     std::optional<ResultRow> latestResult(const std::string& studyUid);
     std::vector<ResultRow> results(std::int64_t since = 0, int limit = 100);
+    // The result of each study that no later result supersedes (a research export's rows).
+    std::vector<ResultRow> currentResults();
+    // The accession number a study was received with; empty when none or unknown.
+    std::string accessionNumber(const std::string& studyUid);
     std::vector<ScoreRecord> resultScores(std::int64_t resultId);
     std::vector<FeatureRecord> resultFeatures(std::int64_t resultId);
     std::vector<ResultObject> resultObjects(std::int64_t resultId);
+
+    // --- clinical inputs
+    // Appends the entries (one transaction; each audited as "clinical.set").
+    void addClinicalInputs(const std::vector<ClinicalInput>& inputs);
+    // The latest value of each key entered for the study, by its UID or its accession number.
+    std::vector<ClinicalInput> clinicalInputs(const std::string& studyUid);
+    // Studies received with this accession number.
+    std::vector<std::string> studiesWithAccession(const std::string& accessionNumber);
 
     // --- outbox
     std::vector<DeliveryRow> dueDeliveries(std::int64_t now, int limit = 16);
@@ -208,11 +234,19 @@ public:
     ReconciliationReport reconcile();
 
 private:
+    struct PendingInstance; // a storeInstance call waiting for its group commit
+    void commitInstances(const std::vector<PendingInstance*>& batch);
+    StoredInstance storeInstanceLocked(const std::filesystem::path& received, const InstanceRecord& record,
+                                       bool auditReception, std::vector<std::filesystem::path>& placed);
     std::vector<ResultObject> resultObjectsLocked(std::int64_t resultId);
     void auditLocked(const AuditEvent& event);
     std::int64_t createJobLocked(const std::string& studyUid, const char* state, const std::string& error);
 
     std::mutex mutex_;
+    std::mutex pendingMutex_; // guards pending_ and committing_; never held with mutex_
+    std::condition_variable pendingDone_;
+    std::vector<PendingInstance*> pending_;
+    bool committing_ = false;
     std::atomic<std::uint64_t> incomingCounter_{0};
     Database database_;
     std::filesystem::path fileStore_;

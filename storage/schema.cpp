@@ -139,8 +139,25 @@ CREATE TABLE result_objects (
 CREATE INDEX result_objects_by_result ON result_objects(result_id);
 )sql";
 
+// Version 3: clinical covariates entered for a study (by its UID or by accession number),
+// append-only: the latest entry per key counts, earlier ones stay as the record of changes.
+const char* const kVersion3 = R"sql(
+CREATE TABLE clinical_inputs (
+    id                INTEGER PRIMARY KEY,
+    study_uid         TEXT NOT NULL DEFAULT '',
+    accession_number  TEXT NOT NULL DEFAULT '',
+    key               TEXT NOT NULL,
+    value             TEXT NOT NULL,
+    source            TEXT NOT NULL,
+    entered_at        INTEGER NOT NULL,
+    CHECK (study_uid <> '' OR accession_number <> '')
+);
+CREATE INDEX clinical_inputs_by_study ON clinical_inputs(study_uid);
+CREATE INDEX clinical_inputs_by_accession ON clinical_inputs(accession_number);
+)sql";
+
 const std::vector<const char*>& migrations() {
-    static const std::vector<const char*> steps{kVersion1, kVersion2};
+    static const std::vector<const char*> steps{kVersion1, kVersion2, kVersion3};
     return steps;
 }
 

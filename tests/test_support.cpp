@@ -69,18 +69,25 @@ bool haveProgram(const std::string& program) {
     return runCommand("command -v " + program + " >/dev/null").exitCode == 0;
 }
 
+// A port the kernel would not hand out on its own: below the ephemeral range, from which
+// every client socket (storescu, curl, the node's own outbound associations) takes its local
+// port. A port taken from that range and released could be grabbed by some client of another
+// test running in parallel before the server under test binds it.
 int freeLoopbackPort() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    socklen_t length = sizeof address;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    const int port = ntohs(address.sin_port);
-    ::close(fd);
-    return port;
+    static std::mt19937 generator{std::random_device{}()};
+    std::uniform_int_distribution<int> candidates(20000, 32000);
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+        const int port = candidates(generator);
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        address.sin_port = htons(static_cast<uint16_t>(port));
+        const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+        ::close(fd);
+        if (free) return port;
+    }
+    throw std::runtime_error("no free loopback port between 20000 and 32000");
 }
 
 bool waitForPort(int port, int timeoutMs) {

@@ -218,7 +218,7 @@ TEST_CASE("an unknown key is named with its line and the nearest known key") {
     CHECK(errorOf("listener:\n  maxPdu: 4096\n") ==
           "node.yaml:2: listener.maxPdu: unknown key (did you mean 'max_pdu'?)");
     CHECK(errorOf("port: 104\n") ==
-          "node.yaml:1: port: unknown key (did you mean 'listener.port' or 'destinations[].port'?)");
+          "node.yaml:1: port: unknown key (did you mean 'http.port' or 'listener.port' or 'destinations[].port'?)");
     CHECK(errorOf("\n\ndestinations:\n  - name: a\n    ae_title: A\n    host: h\n    prt: 1\n") ==
           "node.yaml:7: destinations[0].prt: unknown key (did you mean 'port'?)");
     CHECK(errorOf("listener:\n  bind_address: 0.0.0.0\n") == "node.yaml:2: listener.bind_address: unknown key");

@@ -3,6 +3,8 @@
 // roles, cine frames, enhanced volumes), every refusal with the UIDs at fault, and the
 // project's synthetic breast ultrasound and tomosynthesis studies.
 #include "dicom/segmentation.h"
+#include "analysis/extractor.h"
+#include "analysis/peritumoral.h"
 #include "dicom/geometry.h"
 #include "dicom/pixel_decoder.h"
 #include "dicom/synth.h"
@@ -65,13 +67,19 @@ struct TestFrame {
     int segment = 1;
     std::string sourceClassUid, sourceUid; // empty: no derivation reference
     int sourceFrame = 0;                   // 0: no ReferencedFrameNumber
-    std::vector<std::uint8_t> values;      // rows * columns: 0/1, or 0..max for FRACTIONAL
+    std::vector<std::uint8_t> values;      // rows * columns: 0/1, or 0..max for FRACTIONAL, or 8-bit labels
     std::optional<std::string> position;   // ImagePositionPatient
 };
 
 struct TestSeg {
     std::size_t rows = 0, columns = 0;
     bool fractional = false;
+    // LABELMAP (Label Map Segmentation Storage): frame values are segment numbers, stored in
+    // `labelBits` bits; `padding` is written as PixelPaddingValue. Frames name no segment.
+    bool labelMap = false;
+    int labelBits = 8;
+    std::optional<int> padding;
+    std::vector<std::vector<std::uint16_t>> wideLabels; // per frame, when labelBits is 16
     std::string pixelSpacing;     // empty: no Pixel Measures
     std::string orientation;      // empty: no Plane Orientation
     std::string frameOfReference; // empty: none
@@ -94,13 +102,14 @@ std::string writeSeg(const TestSeg& spec, const std::filesystem::path& path) {
     DcmFileFormat file;
     DcmDataset& ds = *file.getDataset();
     const std::string uid = newUid();
-    ds.putAndInsertString(DCM_SOPClassUID, "1.2.840.10008.5.1.4.1.1.66.4");
+    ds.putAndInsertString(DCM_SOPClassUID, spec.labelMap ? "1.2.840.10008.5.1.4.1.1.66.7" : "1.2.840.10008.5.1.4.1.1.66.4");
     ds.putAndInsertString(DCM_SOPInstanceUID, uid.c_str());
     ds.putAndInsertString(DCM_StudyInstanceUID, "1.2.3.4");
     ds.putAndInsertString(DCM_SeriesInstanceUID, newUid().c_str());
     ds.putAndInsertString(DCM_Modality, "SEG");
     if (!spec.frameOfReference.empty()) ds.putAndInsertString(DCM_FrameOfReferenceUID, spec.frameOfReference.c_str());
-    ds.putAndInsertString(DCM_SegmentationType, spec.fractional ? "FRACTIONAL" : "BINARY");
+    ds.putAndInsertString(DCM_SegmentationType, spec.labelMap ? "LABELMAP" : spec.fractional ? "FRACTIONAL" : "BINARY");
+    if (spec.padding) ds.putAndInsertUint16(DcmTag(DCM_PixelPaddingValue, EVR_US), static_cast<Uint16>(*spec.padding));
     if (spec.fractional) {
         ds.putAndInsertString(DCM_SegmentationFractionalType, "PROBABILITY");
         ds.putAndInsertUint16(DCM_MaximumFractionalValue, 200);
@@ -110,7 +119,7 @@ std::string writeSeg(const TestSeg& spec, const std::filesystem::path& path) {
     ds.putAndInsertString(DCM_NumberOfFrames, std::to_string(spec.frames.size()).c_str());
     ds.putAndInsertUint16(DCM_SamplesPerPixel, 1);
     ds.putAndInsertString(DCM_PhotometricInterpretation, "MONOCHROME2");
-    const Uint16 bits = spec.fractional ? 8 : 1;
+    const Uint16 bits = spec.labelMap ? static_cast<Uint16>(spec.labelBits) : spec.fractional ? 8 : 1;
     ds.putAndInsertUint16(DCM_BitsAllocated, bits);
     ds.putAndInsertUint16(DCM_BitsStored, bits);
     ds.putAndInsertUint16(DCM_HighBit, static_cast<Uint16>(bits - 1));
@@ -157,9 +166,14 @@ std::string writeSeg(const TestSeg& spec, const std::filesystem::path& path) {
         const auto& frame = spec.frames[f];
         DcmItem* item = nullptr;
         REQUIRE(ds.findOrCreateSequenceItem(DCM_PerFrameFunctionalGroupsSequence, item, static_cast<signed long>(f)).good());
-        DcmItem* identification = nullptr;
-        REQUIRE(item->findOrCreateSequenceItem(DCM_SegmentIdentificationSequence, identification, 0).good());
-        identification->putAndInsertUint16(DCM_ReferencedSegmentNumber, static_cast<Uint16>(frame.segment));
+        if (!spec.labelMap) {
+            DcmItem* identification = nullptr;
+            REQUIRE(item->findOrCreateSequenceItem(DCM_SegmentIdentificationSequence, identification, 0).good());
+            identification->putAndInsertUint16(DCM_ReferencedSegmentNumber, static_cast<Uint16>(frame.segment));
+        } else {
+            DcmItem* content = nullptr; // a label map frame is indexed by position, not segment
+            REQUIRE(item->findOrCreateSequenceItem(DCM_FrameContentSequence, content, 0).good());
+        }
         if (!frame.sourceUid.empty()) {
             DcmItem* derivation = nullptr;
             REQUIRE(item->findOrCreateSequenceItem(DCM_DerivationImageSequence, derivation, 0).good());
@@ -176,8 +190,14 @@ std::string writeSeg(const TestSeg& spec, const std::filesystem::path& path) {
             REQUIRE(item->findOrCreateSequenceItem(DCM_PlanePositionSequence, position, 0).good());
             position->putAndInsertString(DCM_ImagePositionPatient, frame.position->c_str());
         }
-        REQUIRE(frame.values.size() == spec.rows * spec.columns);
-        if (spec.fractional) {
+        REQUIRE((spec.labelBits == 16 && spec.labelMap ? spec.wideLabels.at(f).size() : frame.values.size()) ==
+                spec.rows * spec.columns);
+        if (spec.labelMap && spec.labelBits == 16) {
+            for (std::uint16_t value : spec.wideLabels.at(f)) { // little endian
+                pixels.push_back(static_cast<std::uint8_t>(value & 0xFF));
+                pixels.push_back(static_cast<std::uint8_t>(value >> 8));
+            }
+        } else if (spec.fractional || spec.labelMap) {
             pixels.insert(pixels.end(), frame.values.begin(), frame.values.end());
         } else {
             for (std::uint8_t value : frame.values) { // packed across frames, LSB first
@@ -690,4 +710,195 @@ TEST_CASE("synthetic breast ultrasound and tomosynthesis studies load with their
     REQUIRE(volume.sources.size() == 1);
     CHECK(volume.sources[0].sopInstanceUid == dbtStudy.imageSopInstanceUids.front());
     CHECK(volume.sources[0].frames.size() == volume.segFrameNumbers.size());
+}
+
+// --- Label map segmentations (Label Map Segmentation Storage, DICOM Sup 243). ---
+
+TEST_CASE("label map SEG: one frame holds every segment, each pixel value naming its segment") {
+    TempDir dir;
+    const auto us = source(dataFile("us/gdcm-US-ALOKA-16.dcm"));
+    TestSeg spec;
+    spec.labelMap = true;
+    spec.rows = 480;
+    spec.columns = 640;
+    spec.pixelSpacing = "0.382653065\\0.382653065";
+    spec.segments = {TestSegment{1, "Mass", "SCT", "4147007", "Mass"},
+                     TestSegment{2, "Axillary node", "SCT", "59441001", "Lymph node"},
+                     TestSegment{5, "Cyst", "SCT", "367643001", "Cyst"}};
+    const auto tumour = disc(640, 480, 150, 200, 20);
+    const auto node = disc(640, 480, 480, 220, 15);
+    std::vector<std::uint8_t> labels(640 * 480, 0);
+    for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = tumour[i] ? 1 : node[i] ? 2 : 0;
+    spec.frames = {TestFrame{0, us.geometry.sopClassUid, us.geometry.sopInstanceUid, 0, labels, {}}};
+    const auto segUid = writeSeg(spec, dir / "labelmap.dcm");
+
+    const auto info = readSegmentationInfo(dir / "labelmap.dcm");
+    CHECK(info.sopInstanceUid == segUid);
+    CHECK(info.referencedInstanceUids == std::vector<std::string>{us.geometry.sopInstanceUid});
+
+    const auto inputs = loadSegmentInputs(dir / "labelmap.dcm", finderOf({us.file}));
+    REQUIRE(inputs.size() == 2); // segment 5 appears in no pixel
+    CHECK(inputs[0].segmentNumber == 1);
+    CHECK(inputs[0].role == RoiRole::Tumor);
+    CHECK(inputs[0].mask.voxels == tumour);
+    CHECK(inputs[0].segFrameNumbers == std::vector<int>{1});
+    CHECK(inputs[0].spacingSource == "ultrasound region 1 (tissue)");
+    CHECK(inputs[1].segmentNumber == 2);
+    CHECK(inputs[1].role == RoiRole::LymphNode);
+    CHECK(inputs[1].mask.count() == ones(node));
+    CHECK(inputs[1].segFrameNumbers == std::vector<int>{1});
+    CHECK(inputs[1].spacingSource == "ultrasound region 2 (tissue)");
+    CHECK(inputs[0].image.voxels == decodeGreyFrames(us.file).values);
+
+    // A value that is neither background nor a defined segment is refused, naming it.
+    labels[1000] = 7;
+    spec.frames[0].values = labels;
+    writeSeg(spec, dir / "stray.dcm");
+    const auto stray = loadErrorOf([&] { loadSegmentInputs(dir / "stray.dcm", finderOf({us.file})); });
+    CHECK(contains(stray, "pixel value 7"));
+    CHECK(contains(stray, "frame 1"));
+}
+
+TEST_CASE("label map SEG: 16-bit labels, a padding value as background, segments across volume frames") {
+    TempDir dir;
+    const auto mr = source(enhancedMr(dir.path()));
+    TestSeg spec;
+    spec.labelMap = true;
+    spec.labelBits = 16;
+    spec.padding = 65535; // background; 0 is then an ordinary segment number
+    spec.rows = spec.columns = 64;
+    spec.pixelSpacing = "0.5\\0.5";
+    spec.orientation = "1\\0\\0\\0\\1\\0";
+    spec.segments = {TestSegment{0, "zero"}, TestSegment{300, "lesion"}};
+    const auto slab = rectangle(64, 64, 20, 24, 30, 40);
+    const auto spot = rectangle(64, 64, 40, 40, 44, 46);
+    auto labelsOf = [&](bool withSpot) {
+        std::vector<std::uint16_t> labels(64 * 64, 65535);
+        for (std::size_t i = 0; i < labels.size(); ++i) {
+            if (slab[i]) labels[i] = 300;
+            if (withSpot && spot[i]) labels[i] = 0;
+        }
+        return labels;
+    };
+    spec.wideLabels = {labelsOf(false), labelsOf(true)};
+    const std::vector<std::uint8_t> unused(64 * 64, 0);
+    spec.frames = {TestFrame{0, mr.geometry.sopClassUid, mr.geometry.sopInstanceUid, 5, unused, "-16\\-16\\4.8"},
+                   TestFrame{0, mr.geometry.sopClassUid, mr.geometry.sopInstanceUid, 6, unused, "-16\\-16\\6.0"}};
+    writeSeg(spec, dir / "labelmap16.dcm");
+    LoadOptions options;
+    options.marginMm = 2.0;
+    const auto inputs = loadSegmentInputs(dir / "labelmap16.dcm", finderOf({mr.file}), options);
+    REQUIRE(inputs.size() == 2);
+    CHECK(inputs[0].segmentNumber == 0);
+    CHECK(inputs[0].volumetric);
+    CHECK(inputs[0].mask.count() == ones(spot));
+    CHECK(inputs[0].segFrameNumbers == std::vector<int>{2});
+    REQUIRE(inputs[0].sources.size() == 1);
+    CHECK(inputs[0].sources[0].frames == std::vector<int>{6});
+    CHECK(inputs[1].segmentNumber == 300);
+    CHECK(inputs[1].mask.count() == 2 * ones(slab)); // the spot lies outside the slab
+    CHECK(inputs[1].segFrameNumbers == std::vector<int>{1, 2});
+    // Same grid as the BINARY encoding of the same slab gives (see the enhanced test above).
+    CHECK(inputs[1].image.geometry.size == std::array<std::size_t, 3>{18, 24, 6});
+}
+
+TEST_CASE("label map SEG: SOP class and SegmentationType must agree") {
+    TempDir dir;
+    const auto dx = source(dataFile("dx/dx_image.dcm"));
+    TestSeg spec;
+    spec.rows = 169;
+    spec.columns = 211;
+    spec.labelMap = true;
+    spec.frames = {TestFrame{0, dx.geometry.sopClassUid, dx.geometry.sopInstanceUid, 0, rectangle(211, 169, 3, 5, 50, 40), {}}};
+    writeSeg(spec, dir / "seg.dcm");
+    CHECK(loadSegmentInputs(dir / "seg.dcm", finderOf({dx.file})).size() == 1);
+
+    DcmFileFormat file;
+    REQUIRE(file.loadFile((dir / "seg.dcm").c_str()).good());
+    REQUIRE(file.loadAllDataIntoMemory().good());
+    file.getDataset()->putAndInsertString(DCM_SOPClassUID, "1.2.840.10008.5.1.4.1.1.66.4");
+    REQUIRE(file.saveFile((dir / "wrong-class.dcm").c_str(), EXS_LittleEndianExplicit).good());
+    CHECK_THROWS_WITH_AS(loadSegmentInputs(dir / "wrong-class.dcm", finderOf({dx.file})),
+                         doctest::Contains("Label Map Segmentation Storage"), LoadError);
+    file.getDataset()->putAndInsertString(DCM_SOPClassUID, "1.2.840.10008.5.1.4.1.1.66.7");
+    file.getDataset()->putAndInsertString(DCM_SegmentationType, "BINARY");
+    REQUIRE(file.saveFile((dir / "wrong-type.dcm").c_str(), EXS_LittleEndianExplicit).good());
+    CHECK_THROWS_WITH_AS(loadSegmentInputs(dir / "wrong-type.dcm", finderOf({dx.file})),
+                         doctest::Contains("must be LABELMAP"), LoadError);
+}
+
+TEST_CASE("synthetic studies with a label map SEG load exactly as with the BINARY SEG") {
+    TempDir dir;
+    for (const auto modality : {SynthModality::Ultrasound, SynthModality::Tomosynthesis}) {
+        CAPTURE(toString(modality));
+        SynthOptions options;
+        options.modality = modality;
+        options.seed = 5;
+        const auto binary = writeSyntheticStudy(options, dir / toString(modality));
+        options.labelMapSegmentation = true;
+        const auto labelMap = writeSyntheticStudy(options, dir / toString(modality));
+        CHECK(labelMap.imageSopInstanceUids == binary.imageSopInstanceUids);
+        CHECK(labelMap.segSopInstanceUids != binary.segSopInstanceUids);
+        CHECK(labelMap.segFiles != binary.segFiles);
+
+        const auto expected = loadSegmentInputs(binary.segFiles.front(), finderOf(binary.imageFiles));
+        const auto inputs = loadSegmentInputs(labelMap.segFiles.front(), finderOf(labelMap.imageFiles));
+        REQUIRE(inputs.size() == expected.size());
+        for (std::size_t i = 0; i < inputs.size(); ++i) {
+            CHECK(inputs[i].segmentNumber == expected[i].segmentNumber);
+            CHECK(inputs[i].role == expected[i].role);
+            CHECK(inputs[i].image.geometry.sameGrid(expected[i].image.geometry, 0.0));
+            CHECK(inputs[i].image.voxels == expected[i].image.voxels);
+            CHECK(inputs[i].mask.voxels == expected[i].mask.voxels);
+            CHECK(inputs[i].trackingUid == expected[i].trackingUid);
+            REQUIRE(inputs[i].sources.size() == expected[i].sources.size());
+            CHECK(inputs[i].sources[0].frames == expected[i].sources[0].frames);
+        }
+    }
+}
+
+TEST_CASE("the context kept around a volumetric ROI: widest ring, plus the filters' reach") {
+    radnode::analysis::ExtractionParams params; // Original only
+    CHECK(contextMarginMm({3.0, 5.0, 10.0}, params) == doctest::Approx(11.0));
+    CHECK(contextMarginMm({}, params) == doctest::Approx(1.0));
+    radnode::analysis::ImageTypeSpec log{"LoG", {}};
+    log.settings.sigma = {1.0, 3.0};
+    params.imageTypes.push_back(log);
+    CHECK(contextMarginMm({5.0}, params) == doctest::Approx(5.0 + 12.0 + 1.0));
+    params.imageTypes = {{"Original", {}}, {"Wavelet", {}}};
+    CHECK(contextMarginMm({5.0}, params) == doctest::Approx(5.0 + 10.0 + 1.0));
+}
+
+TEST_CASE("cropping a tomosynthesis volume to the context margin changes no feature of the tumour or its rings") {
+    TempDir dir;
+    SynthOptions dbt;
+    dbt.modality = SynthModality::Tomosynthesis;
+    dbt.seed = 6;
+    dbt.lesionDiameterMm = 6.0;
+    const auto study = writeSyntheticStudy(dbt, dir.path());
+    radnode::analysis::ExtractionParams params;
+    params.settings.additionalInfo = false;
+    const std::vector<double> rings{3.0};
+    LoadOptions wide, tight;
+    wide.marginMm = 30.0;
+    tight.marginMm = contextMarginMm(rings, params);
+    const auto a = loadSegmentInputs(study.segFiles.front(), finderOf(study.imageFiles), wide).front();
+    const auto b = loadSegmentInputs(study.segFiles.front(), finderOf(study.imageFiles), tight).front();
+    CHECK(b.image.voxels.size() < a.image.voxels.size() / 2);
+    const auto featuresOf = [&](const SegmentInput& input) {
+        return radnode::analysis::extractRois(input.image, radnode::analysis::peritumoralRois(input.mask, rings, false),
+                                              params);
+    };
+    const auto wideFeatures = featuresOf(a), tightFeatures = featuresOf(b);
+    REQUIRE(wideFeatures.size() == tightFeatures.size());
+    for (std::size_t r = 0; r < wideFeatures.size(); ++r) {
+        const auto& x = wideFeatures[r].result.features;
+        const auto& y = tightFeatures[r].result.features;
+        REQUIRE(x.size() == y.size());
+        for (std::size_t f = 0; f < x.size(); ++f) {
+            CAPTURE(x[f].name);
+            CHECK(x[f].name == y[f].name);
+            CHECK((x[f].value == y[f].value || (std::isnan(x[f].value) && std::isnan(y[f].value))));
+        }
+    }
 }

@@ -1,6 +1,7 @@
 // The TID 1500 result SR: valid for dciodvfy and dsrdump, and every number, code and reference
 // read back as written, for a 2D ultrasound study (planar groups, a model) and a DBT study
 // (volumetric groups, no model).
+#include "dicom/ibsi_codes.h"
 #include "dicom/sr_reader.h"
 #include "dicom/sr_writer.h"
 #include "dicom/uid.h"
@@ -8,6 +9,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -322,26 +325,29 @@ TEST_CASE("SR: a later result references the earlier SR as its predecessor") {
 }
 
 TEST_CASE("SR: feature concept codes are short, stable and keep long names readable") {
-    const SrCode mean = featureConcept("original_firstorder_Mean");
-    CHECK(mean.scheme == "99RADNODE");
-    CHECK(mean.value.size() == 16);
-    CHECK(mean.value == featureConcept("original_firstorder_Mean").value);
+    // A feature IBSI does not define keeps the private scheme (Kurtosis: PyRadiomics' is not
+    // IBSI's excess kurtosis).
+    const SrCode kurtosis = featureConcept("original_firstorder_Kurtosis");
+    CHECK(kurtosis.scheme == "99RADNODE");
+    CHECK(kurtosis.value.size() == 16);
+    CHECK(kurtosis.value == featureConcept("original_firstorder_Kurtosis").value);
     // Pinned: the code must not change between releases, or old reports stop matching.
-    CHECK(mean.value == "F9FE45F37385CA9A");
-    CHECK(mean.meaning == "original_firstorder_Mean");
-    CHECK(featureConcept("original_firstorder_Median").value != mean.value);
+    CHECK(kurtosis.value == "FB64B5123E20FF91");
+    CHECK(kurtosis.meaning == "original_firstorder_Kurtosis");
+    CHECK(featureConcept("wavelet-LLH_firstorder_Kurtosis").value != kurtosis.value);
+    CHECK(featureConcept("original_shape2D_Perimeter").scheme == "99RADNODE");
 
-    const std::string longest = "log-sigma-3-0-mm-3D_glszm_SmallAreaLowGrayLevelEmphasis";
-    CHECK(featureConcept(longest).meaning == longest);
-    const std::string sixtyFour = "log-sigma-10-125-mm-3D_gldm_SmallDependenceHighGrayLevelEmphasis";
+    // Names no table knows, at and over the LO limit of the meaning.
+    const std::string sixtyFour = "log-sigma-10-125-mm-3D_firstorder_RobustMeanAbsoluteDeviationXXX";
     REQUIRE(sixtyFour.size() == 64);
     CHECK(featureConcept(sixtyFour).meaning == sixtyFour);
 
-    const std::string tooLong = "log-sigma-10-1250-mm-3D_gldm_SmallDependenceHighGrayLevelEmphasis";
-    REQUIRE(tooLong.size() == 65);
+    const std::string tooLong = "log-sigma-10-1250-mm-3D_gldm_SmallDependenceHighGrayLevelEmphasisX";
+    REQUIRE(tooLong.size() == 66);
     const SrCode shortened = featureConcept(tooLong);
+    CHECK(shortened.scheme == "99RADNODE");
     CHECK(shortened.meaning.size() <= 64);
-    CHECK(shortened.meaning == "log-sigma-10-1250-mm-3D_gldm_SmallDependenceHighGLEmphasis");
+    CHECK(shortened.meaning == "log-sigma-10-1250-mm-3D_gldm_SmallDependenceHighGLEmphasisX");
 
     // The full name survives the round trip through Equivalent Meaning of Concept Name.
     TempDir dir;
@@ -356,6 +362,167 @@ TEST_CASE("SR: feature concept codes are short, stable and keep long names reada
     const SrDocumentContent content = readSr(dir / "long.dcm");
     CHECK(featureValue(*findGroup(content, "tumor", ""), tooLong) == 0.25);
     CHECK(featureValue(*findGroup(content, "ring-5mm", ""), tooLong) == 0.5);
+}
+
+TEST_CASE("SR: IBSI-defined features carry IBSI codes, the image filter as a modifier, and read back by name") {
+    const SrCode mean = featureConcept("original_firstorder_Mean");
+    CHECK(mean.value == "Q4LE");
+    CHECK(mean.scheme == "IBSI");
+    CHECK(mean.meaning == "Mean");
+    CHECK_FALSE(featureImageType("original_firstorder_Mean").has_value());
+    // Rows where the published mapping is off, checked against the IBSI manual's definitions.
+    CHECK(featureConcept("original_glcm_Idn").value == "NDRX");
+    CHECK(featureConcept("original_glcm_Idm").value == "WF0Z");
+    CHECK(featureConcept("original_glcm_Idmn").value == "1QCO");
+    CHECK(featureConcept("original_glszm_LowGrayLevelZoneEmphasis").value == "XMSY");
+    CHECK(featureConcept("original_glszm_ZoneEntropy").value == "GU8N");
+    CHECK(featureConcept("original_shape_Sphericity").value == "QCFX");
+    CHECK(featureConcept("original_shape2D_Sphericity").scheme == "99RADNODE"); // IBSI has no 2D shape
+    const auto wavelet = featureImageType("wavelet-HLH_glcm_Idn");
+    REQUIRE(wavelet.has_value());
+    CHECK(wavelet->value == "wavelet-HLH");
+    const auto log = featureImageType("log-sigma-1-25-mm-3D_gldm_SmallDependenceHighGrayLevelEmphasis");
+    REQUIRE(log.has_value());
+    CHECK(log->value.size() <= 16);
+    CHECK(log->meaning == "log-sigma-1-25-mm-3D");
+    CHECK_FALSE(featureImageType("wavelet-HLH_firstorder_Kurtosis").has_value()); // private code names it all
+    std::set<std::string> codes;
+    for (const auto& row : ibsiFeatureTable()) {
+        CAPTURE(row.featureName);
+        CHECK(std::string(row.code).size() == 4);
+        CHECK(codes.insert(row.code).second);
+    }
+
+    // Planar (ultrasound) and volumetric (DBT) groups: the scheme declared, the codes and the
+    // filter modifiers in the tree, and every value back under its PyRadiomics name.
+    TempDir dir;
+    for (const auto& spec : {ultrasoundSpec(), tomosynthesisSpec()}) {
+        const auto file = dir / "ibsi.dcm";
+        writeSr(spec, file);
+        requireValidFile(file);
+        const auto dump = runCommand("dsrdump +Pc '" + file.string() + "' 2>&1; dcmdump '" + file.string() + "' 2>&1");
+        CHECK(dump.output.find("(0008,0102) SH [IBSI]") != std::string::npos);
+        CHECK(dump.output.find("[1.2.840.10008.2.16.13]") != std::string::npos);
+        CHECK(dump.output.find("[Image Biomarker Standardisation Initiative]") != std::string::npos);
+        CHECK(dump.output.find("(Q4LE,IBSI,\"Mean\")") != std::string::npos);
+        CHECK(dump.output.find("(NDRX,IBSI,\"Normalised inverse difference\")") != std::string::npos);
+        CHECK(dump.output.find("(IMAGETYPE,99RADNODE,") != std::string::npos);
+        CHECK(dump.output.find("(wavelet-HLH,99RADNODE,\"wavelet-HLH\")") != std::string::npos);
+        checkGroupsReadBack(spec, readSr(file));
+    }
+}
+
+namespace {
+
+// One content item of a dsrdump listing: depth, relationship, value type, concept meaning.
+struct DumpItem {
+    std::size_t depth;
+    std::string relation, type, concept;
+};
+
+std::vector<DumpItem> contentTree(const std::string& dump) {
+    std::vector<DumpItem> items;
+    std::istringstream lines(dump);
+    for (std::string line; std::getline(lines, line);) {
+        const auto open = line.find('<');
+        const auto colon = line.find(':', open);
+        if (open == std::string::npos || colon == std::string::npos || line.find_first_not_of(' ') != open) continue;
+        const std::string head = line.substr(open + 1, colon - open - 1); // "has concept mod CODE"
+        const auto space = head.rfind(' ');
+        DumpItem item{open / 2, space == std::string::npos ? "" : head.substr(0, space),
+                      space == std::string::npos ? head : head.substr(space + 1), ""};
+        if (line.compare(colon + 1, 3, "(,,") == 0) {
+            const auto quote = line.find('"', colon);
+            item.concept = line.substr(quote + 1, line.find('"', quote + 1) - quote - 1);
+        }
+        items.push_back(item);
+    }
+    return items;
+}
+
+// The direct children of the first item named `parent`, as "relation TYPE concept" (NUM items
+// as "relation NUM", whatever they measure), and whether some NUM child has a modifier.
+std::set<std::string> childPattern(const std::vector<DumpItem>& items, const std::string& parent,
+                                   bool* numWithModifier = nullptr) {
+    std::set<std::string> pattern;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (items[i].concept != parent) continue;
+        for (std::size_t j = i + 1; j < items.size() && items[j].depth > items[i].depth; ++j) {
+            const DumpItem& child = items[j];
+            if (child.depth != items[i].depth + 1) continue;
+            pattern.insert(child.relation + " " + child.type + (child.type == "NUM" ? "" : " " + child.concept));
+            if (child.type == "NUM" && numWithModifier && j + 1 < items.size() && items[j + 1].depth == child.depth + 1 &&
+                items[j + 1].relation == "has concept mod") {
+                *numWithModifier = true;
+            }
+        }
+        break;
+    }
+    return pattern;
+}
+
+} // namespace
+
+TEST_CASE("SR: same TID 1500 pattern as the reference SR for report, groups, references and tracking") {
+    REQUIRE(radnode::test::haveProgram("dsrdump"));
+    const std::string reference = std::string(RADNODE_TEST_DATA_DIR) + "/dicom/sr/sr.dcm";
+    TempDir dir;
+    writeSr(tomosynthesisSpec(), dir / "dbt.dcm");
+    writeSr(ultrasoundSpec(), dir / "us.dcm");
+    const auto theirs = contentTree(runCommand("dsrdump '" + reference + "' 2>&1").output);
+    const auto ours = contentTree(runCommand("dsrdump '" + (dir / "dbt.dcm").string() + "' 2>&1").output);
+    const auto planar = contentTree(runCommand("dsrdump '" + (dir / "us.dcm").string() + "' 2>&1").output);
+    REQUIRE(!theirs.empty());
+    REQUIRE(!ours.empty());
+    for (const auto* tree : {&theirs, &ours, &planar}) {
+        CHECK(tree->front().type == "CONTAINER");
+        CHECK(tree->front().concept == "Imaging Measurement Report");
+    }
+
+    const std::set<std::string> reportRows{"has concept mod CODE Language of Content Item and Descendants",
+                                           "has obs context CODE Observer Type",
+                                           "has concept mod CODE Procedure reported",
+                                           "contains CONTAINER Image Library", "contains CONTAINER Imaging Measurements"};
+    const std::set<std::string> volumetricRows{"has obs context TEXT Tracking Identifier",
+                                               "has obs context UIDREF Tracking Unique Identifier",
+                                               "contains CODE Finding",
+                                               "contains IMAGE Referenced Segment",
+                                               "contains UIDREF Source series for", // DCM 121232
+                                               "has concept mod CODE Finding Site",
+                                               "contains NUM"};
+    const auto includes = [](const std::set<std::string>& all, const std::set<std::string>& wanted) {
+        for (const auto& row : wanted) {
+            CAPTURE(row);
+            // Compared without case and by prefix: the code meanings of DCMTK 3.6.7 and of the
+            // older dcmqi differ in capitals and words ("Source series for [image] segmentation").
+            const bool found = std::any_of(all.begin(), all.end(), [&row](const std::string& item) {
+                return item.size() >= row.size() && std::equal(row.begin(), row.end(), item.begin(), [](char a, char b) {
+                           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+                       });
+            });
+            CHECK(found);
+        }
+    };
+    const auto theirReport = childPattern(theirs, "Imaging Measurement Report");
+    const auto ourReport = childPattern(ours, "Imaging Measurement Report");
+    includes(theirReport, reportRows);
+    includes(ourReport, reportRows);
+    CHECK(childPattern(theirs, "Imaging Measurements") == std::set<std::string>{"contains CONTAINER Measurement Group"});
+    CHECK(childPattern(ours, "Imaging Measurements") == std::set<std::string>{"contains CONTAINER Measurement Group"});
+
+    // A volumetric group (TID 1411) as theirs: tracking, finding, segment, source series,
+    // finding site, NUM items told apart by concept modifiers.
+    bool theirModifiers = false, ourModifiers = false;
+    includes(childPattern(theirs, "Measurement Group", &theirModifiers), volumetricRows);
+    includes(childPattern(ours, "Measurement Group", &ourModifiers), volumetricRows);
+    CHECK(theirModifiers);
+    CHECK(ourModifiers);
+
+    // A planar group (TID 1410) differs only in citing SEG frames instead of the segment.
+    std::set<std::string> planarRows = volumetricRows;
+    planarRows.erase("contains IMAGE Referenced Segment");
+    planarRows.insert("contains IMAGE Referenced Segmentation Frame");
+    includes(childPattern(planar, "Measurement Group"), planarRows);
 }
 
 TEST_CASE("SR: NaN and infinite values travel as qualified NUM items") {

@@ -186,7 +186,8 @@ TEST_CASE("kill -9 in twenty rounds of ingest, analysis and delivery: exact coun
     CHECK(countRows(database, "SELECT count(*) FROM results r WHERE NOT EXISTS "
                               "(SELECT 1 FROM results s WHERE s.supersedes_result_id = r.id)") == kRounds);
     CHECK(countRows(database, "SELECT count(*) FROM deliveries") == results);
-    CHECK(countRows(database, "SELECT count(*) FROM deliveries WHERE state = 'delivered'") == results);
+    CHECK_MESSAGE(countRows(database, "SELECT count(*) FROM deliveries WHERE state = 'delivered'") == results,
+                  sqlite(database, "SELECT state, last_status, last_error FROM deliveries WHERE state <> 'delivered'"));
     CHECK(countRows(database, "SELECT count(*) FROM jobs WHERE state = 'running'") == 0);
     const auto delivered = deliveredSrUids(dir / "pacs");
     CHECK(static_cast<std::int64_t>(delivered.size()) == results);

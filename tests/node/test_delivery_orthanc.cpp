@@ -1,11 +1,13 @@
-// Delivery to a real PACS that is down: the SR waits in the outbox, retries with backoff, and
-// arrives in Orthanc exactly once after Orthanc starts, without anyone acting.
+// Delivery to a real PACS that is down: the SR and its summary images wait in the outbox, are
+// retried with backoff, and arrive in Orthanc exactly once after Orthanc starts, without anyone
+// acting.
 #include "node/live_node.h"
 #include "test_support.h"
 
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 using namespace radnode::test;
@@ -33,9 +35,22 @@ std::string rest(int httpPort, const std::string& path) {
     return runCommand("curl -s http://127.0.0.1:" + std::to_string(httpPort) + path).output;
 }
 
+std::string findInstance(int httpPort, const std::string& sopInstanceUid) {
+    return rest(httpPort, "/tools/find -d '{\"Level\":\"Instance\",\"Query\":{\"SOPInstanceUID\":\"" + sopInstanceUid +
+                              "\"},\"Expand\":true}'");
+}
+
+std::vector<std::string> linesOf(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty()) lines.push_back(line);
+    return lines;
+}
+
 } // namespace
 
-TEST_CASE("an SR for a PACS that is down is retried and arrives in Orthanc exactly once") {
+TEST_CASE("an SR and its summary images for a PACS that is down are retried and arrive in Orthanc exactly once") {
     REQUIRE(haveProgram("Orthanc"));
     REQUIRE(haveProgram("curl"));
     REQUIRE(haveProgram("storescu"));
@@ -72,10 +87,21 @@ TEST_CASE("an SR for a PACS that is down is retried and arrives in Orthanc exact
     std::string found;
     for (int waited = 0; waited < 120 && found.find(srUid) == std::string::npos; ++waited) {
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
-        found = rest(orthancHttp, "/tools/find -d '{\"Level\":\"Instance\",\"Query\":{\"SOPInstanceUID\":\"" + srUid +
-                                      "\"},\"Expand\":true}'");
+        found = findInstance(orthancHttp, srUid);
     }
     CHECK_MESSAGE(found.find(srUid) != std::string::npos, readText(dir / "node.log"));
+    // A summary Secondary Capture per segment (tumour image, node image), sent after the SR.
+    const auto summaryUids = linesOf(sqlite(database, "SELECT sop_instance_uid FROM result_objects"));
+    CHECK(summaryUids.size() == 2);
+    CHECK(sqlite(database, "SELECT DISTINCT sop_class_uid FROM result_objects") == "1.2.840.10008.5.1.4.1.1.7");
+    for (const auto& uid : summaryUids) {
+        std::string summary;
+        for (int waited = 0; waited < 40 && summary.find(uid) == std::string::npos; ++waited) {
+            summary = findInstance(orthancHttp, uid);
+            if (summary.find(uid) == std::string::npos) std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        }
+        CHECK_MESSAGE(summary.find(uid) != std::string::npos, readText(dir / "node.log"));
+    }
     // Orthanc may hold the SR a moment before the node has recorded the success.
     std::string state;
     for (int waited = 0; waited < 40 && state != "delivered"; ++waited) {
@@ -87,7 +113,9 @@ TEST_CASE("an SR for a PACS that is down is retried and arrives in Orthanc exact
 
     // Nothing is sent again once delivered.
     std::this_thread::sleep_for(std::chrono::seconds(3));
-    CHECK(countOccurrences(rest(orthancHttp, "/instances"), "\"") == 2); // exactly one instance id in the list
+    // Exactly the SR and its summary images, once each, in one series.
+    CHECK(countOccurrences(rest(orthancHttp, "/instances"), "\"") == 2 * static_cast<int>(1 + summaryUids.size()));
+    CHECK(countOccurrences(rest(orthancHttp, "/series"), "\"") == 2);
     CHECK(node.process->stop() == 0);
     orthanc.stop();
 }

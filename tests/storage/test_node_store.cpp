@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <fstream>
+
 using namespace radnode::storage;
 using radnode::test::TempDir;
 using radnode::test::writeText;
@@ -224,6 +226,27 @@ TEST_CASE("the audit log is append-only, enforced by the database") {
     CHECK_THROWS_WITH_AS(database.execute("DELETE FROM audit_log"), doctest::Contains("append-only"), DatabaseError);
     CHECK_THROWS_WITH_AS(database.execute("UPDATE audit_log SET event = 'x'"), doctest::Contains("append-only"),
                          DatabaseError);
+}
+
+TEST_CASE("startup reconciliation keeps the objects that travel with a result") {
+    TempDir dir;
+    NodeStore store(dir / "db.sqlite", dir / "files");
+    store.storeInstance(received(store, "img"), record("1.2.3.5"));
+    const auto jobId = store.enqueueJob("1.2.3");
+    REQUIRE(store.leaseJob("w", 1000));
+    std::filesystem::create_directories(dir / "files" / "results");
+    const auto sr = dir / "files" / "results" / "sr.dcm";
+    const auto summary = dir / "files" / "results" / "sc.dcm";
+    const auto unfinished = dir / "files" / "results" / "never-committed.dcm";
+    for (const auto& file : {sr, summary, unfinished}) std::ofstream(file) << "x";
+    store.completeJob(jobId, ResultRecord{"1.2.9", "1.2.8", sr, "{}", {}, {},
+                                          {ResultObject{"1.2.9.1", "1.2.840.10008.5.1.4.1.1.7", summary}}},
+                      {"PACS"});
+    const auto report = store.reconcile();
+    CHECK(report.orphanFilesRemoved == 1);
+    CHECK(std::filesystem::exists(sr));
+    CHECK(std::filesystem::exists(summary));
+    CHECK(!std::filesystem::exists(unfinished));
 }
 
 TEST_CASE("startup reconciliation removes partial and orphan files and releases leases") {
