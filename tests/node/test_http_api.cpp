@@ -47,12 +47,6 @@ json curlJson(int port, const std::string& target, int expectedStatus, const std
     }
 }
 
-int otherFreePort(int taken) {
-    int port = freeLoopbackPort();
-    while (port == taken) port = freeLoopbackPort();
-    return port;
-}
-
 } // namespace
 
 TEST_CASE("latency histograms are cumulative Prometheus buckets with +Inf, sum and count") {
