@@ -42,7 +42,7 @@ const std::map<std::string, std::vector<std::string>>& knownKeys() {
                       "dimse_timeout", "acse_timeout", "minimum_free_disk", "tls"}},
         {"listener.allowed_peers[]", {"ae_title", "host", "certificate_cn", "certificate_sha256"}},
         {"listener.tls", {"certificate", "private_key", "trusted_certificates", "require_peer_certificate", "profile"}},
-        {"storage", {"state_directory", "database", "file_store"}},
+        {"storage", {"state_directory", "database", "file_store", "retention"}},
         {"assembly", {"quiet_period", "seg_window"}},
         {"workers", {"count", "max_attempts", "lease_duration"}},
         {"delivery",
@@ -489,6 +489,12 @@ void readStorage(const Value& value, StorageConfig& storage) {
     if (const auto v = section.get("state_directory")) storage.stateDirectory = asPath(*v);
     if (const auto v = section.get("database"); v && !v->node.IsNull()) storage.database = asPath(*v);
     if (const auto v = section.get("file_store"); v && !v->node.IsNull()) storage.fileStore = asPath(*v);
+    if (const auto v = section.get("retention")) {
+        storage.retention = asDuration(*v);
+        if (storage.retention.count() != 0 && storage.retention < std::chrono::hours(1)) {
+            v->fail("must be 0 (keep images for ever) or at least 1h, e.g. 90d");
+        }
+    }
 }
 
 void readAssembly(const Value& value, AssemblyConfig& assembly) {

@@ -64,6 +64,9 @@ struct StorageConfig {
     // Derived from stateDirectory unless set: <state>/radnode.sqlite and <state>/files.
     std::filesystem::path database;
     std::filesystem::path fileStore;
+    // Received images are purged this long after they arrived; zero keeps them for ever.
+    // Results, deliveries and the audit trail are never purged.
+    std::chrono::milliseconds retention{0};
 };
 
 struct AssemblyConfig {

@@ -166,8 +166,22 @@ struct NodeService::Impl {
 
 void NodeService::Impl::assemblerLoop() {
     // Every 100 ms: a study is assembled at most that long after its quiet period ends.
+    // The retention policy runs on the same thread, once a minute: it must not race with
+    // assembly deciding that a study's instances are all present.
+    auto nextPurge = std::chrono::steady_clock::now();
     while (pause(100)) {
         try {
+            const auto retention = settings()->config.storage.retention;
+            if (retention.count() > 0 && std::chrono::steady_clock::now() >= nextPurge) {
+                nextPurge = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+                const auto purged = store->purgeReceivedBefore(storage::nowMs() - retention.count());
+                if (purged.instances > 0) {
+                    logEvent(LogLevel::Info, "retention.purged",
+                             {{"instances", std::to_string(purged.instances)},
+                              {"studies", std::to_string(purged.studies)},
+                              {"bytes", std::to_string(purged.bytes)}});
+                }
+            }
             const auto& assembly = settings()->config.assembly;
             const int formed =
                 StudyAssembler(*store, AssemblyTiming{assembly.quietPeriod, assembly.segWindow}).tick(storage::nowMs());
@@ -261,7 +275,9 @@ std::vector<std::string> NodeService::reload(config::NodeConfig next) {
     if (!sameHttp(next.http, running.http)) needRestart.push_back("http");
     // What cannot change live keeps its running value, so the snapshot never lies.
     next.listener = running.listener;
+    const auto retention = next.storage.retention; // the retention policy applies live
     next.storage = running.storage;
+    next.storage.retention = retention;
     next.workers.workers = running.workers.workers;
     next.http = running.http;
     {

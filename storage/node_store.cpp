@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <set>
 #include <stdexcept>
 
@@ -778,12 +779,59 @@ std::vector<AuditRow> NodeStore::auditEvents(const AuditFilter& filter) {
     return rows;
 }
 
+PurgeReport NodeStore::purgeReceivedBefore(std::int64_t cutoffMs) {
+    std::lock_guard lock(mutex_);
+    PurgeReport report;
+    std::vector<std::filesystem::path> files;
+    {
+        // Rows first, files after the commit: a crash in between leaves files that no row
+        // claims, which startup reconciliation removes; never a row whose file is missing
+        // without saying so.
+        Transaction transaction(database_);
+        Statement select(database_, R"sql(
+            SELECT i.id, i.study_uid, i.path, i.size_bytes FROM instances i
+            WHERE i.purged_at IS NULL AND i.received_at < ?
+              AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.study_uid = i.study_uid
+                                                     AND j.state IN ('queued', 'running'))
+            ORDER BY i.study_uid)sql");
+        select.bind(1, cutoffMs);
+        std::map<std::string, int> perStudy;
+        std::vector<std::int64_t> ids;
+        while (select.step()) {
+            ids.push_back(select.integer(0));
+            ++perStudy[select.text(1)];
+            files.emplace_back(select.text(2));
+            report.bytes += static_cast<std::uint64_t>(select.integer(3));
+        }
+        const std::int64_t now = nowMs();
+        Statement mark(database_, "UPDATE instances SET purged_at = ? WHERE id = ?");
+        for (const auto id : ids) {
+            mark.bind(1, now).bind(2, id);
+            mark.run();
+            mark.reset();
+        }
+        for (const auto& [studyUid, count] : perStudy) {
+            auditLocked(AuditEvent{"instance.purged", studyUid, "", "", "", std::nullopt,
+                                   std::to_string(count) + " instance file(s) removed by the retention policy"});
+        }
+        transaction.commit();
+        report.instances = static_cast<int>(ids.size());
+        report.studies = static_cast<int>(perStudy.size());
+    }
+    for (const auto& file : files) {
+        std::error_code ignored; // already gone is as good as removed
+        std::filesystem::remove(file, ignored);
+    }
+    return report;
+}
+
 ReconciliationReport NodeStore::reconcile() {
     std::lock_guard lock(mutex_);
     ReconciliationReport report;
     std::set<std::string> known;
     {
-        Statement s(database_, "SELECT path FROM instances UNION ALL SELECT sr_path FROM results "
+        Statement s(database_, "SELECT path FROM instances WHERE purged_at IS NULL "
+                               "UNION ALL SELECT sr_path FROM results "
                                "UNION ALL SELECT path FROM result_objects");
         while (s.step()) known.insert(s.text(0));
     }

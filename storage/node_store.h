@@ -135,6 +135,13 @@ struct AuditFilter {
     int limit = 1000;
 };
 
+// What one retention pass removed.
+struct PurgeReport {
+    int instances = 0;
+    int studies = 0;
+    std::uint64_t bytes = 0;
+};
+
 // What startup reconciliation found and repaired.
 struct ReconciliationReport {
     int partialFilesRemoved = 0;  // interrupted writes
@@ -228,6 +235,12 @@ public:
     // --- audit
     void audit(const AuditEvent& event);
     std::vector<AuditRow> auditEvents(const AuditFilter& filter);
+
+    // --- retention
+    // Removes the files of instances received before `cutoffMs`, keeping their rows (marked
+    // purged), results, deliveries and the audit trail. Studies with a job queued or running
+    // are left alone until it ends. One audit event per study.
+    PurgeReport purgeReceivedBefore(std::int64_t cutoffMs);
 
     // --- recovery
     // Run at startup before listening: removes partial and orphan files, releases leases.

@@ -156,8 +156,14 @@ CREATE INDEX clinical_inputs_by_study ON clinical_inputs(study_uid);
 CREATE INDEX clinical_inputs_by_accession ON clinical_inputs(accession_number);
 )sql";
 
+// Version 4: the retention policy purges received images after a configured time; the row
+// stays (what was received, from whom, when) and says when its file was removed.
+const char* const kVersion4 = R"sql(
+ALTER TABLE instances ADD COLUMN purged_at INTEGER;
+)sql";
+
 const std::vector<const char*>& migrations() {
-    static const std::vector<const char*> steps{kVersion1, kVersion2, kVersion3};
+    static const std::vector<const char*> steps{kVersion1, kVersion2, kVersion3, kVersion4};
     return steps;
 }
 

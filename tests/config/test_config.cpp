@@ -297,6 +297,11 @@ TEST_CASE("destinations: required keys, a non-empty host, unique names") {
 }
 
 TEST_CASE("a bad duration or size") {
+    CHECK(errorOf("storage:\n  retention: 10m\n") ==
+          "node.yaml:2: storage.retention: must be 0 (keep images for ever) or at least 1h, e.g. 90d");
+    CHECK(config::parseConfig("storage:\n  retention: 90d\n", "node.yaml").storage.retention ==
+          std::chrono::hours(24 * 90));
+    CHECK(config::parseConfig("storage:\n  retention: 0\n", "node.yaml").storage.retention.count() == 0);
     CHECK(errorOf("assembly:\n  quiet_period: -5s\n") ==
           "node.yaml:2: assembly.quiet_period: must not be negative, got '-5s'");
     CHECK(errorOf("assembly:\n  quiet_period: 10x\n") ==

@@ -267,3 +267,32 @@ TEST_CASE("startup reconciliation removes partial and orphan files and releases 
     CHECK(!std::filesystem::exists(dir / "files/instances/9/9/9.dcm"));
     CHECK(store.jobCount(JobState::Queued) == 1);
 }
+
+TEST_CASE("retention purges received images but keeps rows, results and the audit trail") {
+    TempDir dir;
+    NodeStore store(dir / "db.sqlite", dir / "files");
+    const auto kept = store.storeInstance(received(store, "a"), record("1.2.3.5"));
+    const auto busy = store.storeInstance(received(store, "b"), record("1.2.4.5", "1.2.4"));
+    store.enqueueJob("1.2.4"); // a study waiting for analysis keeps its images
+    CHECK(store.purgeReceivedBefore(0).instances == 0); // nothing is that old
+
+    const auto report = store.purgeReceivedBefore(nowMs() + 1);
+    CHECK(report.instances == 1);
+    CHECK(report.studies == 1);
+    CHECK(report.bytes > 0);
+    CHECK(!std::filesystem::exists(kept.path));
+    CHECK(std::filesystem::exists(busy.path));
+    CHECK(store.instanceCount() == 2); // the row stays: what was received, from whom, when
+    AuditFilter filter;
+    filter.event = "instance.purged";
+    const auto events = store.auditEvents(filter);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].event.studyUid == "1.2.3");
+    CHECK(store.reconcile().rowsWithoutFile == 0); // purged is not missing
+    CHECK(store.purgeReceivedBefore(nowMs() + 1).instances == 0); // once only
+
+    // The same image sent again after the purge is kept again, as a new version.
+    const auto again = store.storeInstance(received(store, "a"), record("1.2.3.5"));
+    CHECK(again.outcome == StoreOutcome::NewVersion);
+    CHECK(std::filesystem::exists(again.path));
+}
