@@ -1,6 +1,7 @@
 // `radnode audit` and `radnode outbox`: what an operator asks of a node's state directory.
 #include "config/config_loader.h"
 #include "node/commands.h"
+#include "node/state_directory.h"
 #include "node/csv.h"
 #include "node/json_writer.h"
 #include "node/utc_time.h"
@@ -18,19 +19,10 @@ namespace po = boost::program_options;
 namespace {
 
 // The store of a state directory given directly or through the node's configuration.
+// The store named by --state-dir or --config (node/state_directory.h).
 std::unique_ptr<storage::NodeStore> openStore(const po::variables_map& vm) {
-    config::NodeConfig config = vm.count("config") ? config::loadConfig(vm["config"].as<std::string>())
-                                                   : config::defaultConfig();
-    if (vm.count("state-dir")) {
-        config.storage.stateDirectory = vm["state-dir"].as<std::string>();
-        config.storage.database.clear();
-        config.storage.fileStore.clear();
-    }
-    config::resolveDerivedPaths(config);
-    if (!std::filesystem::exists(config.storage.database)) {
-        throw std::invalid_argument("no radnode database at " + config.storage.database.string());
-    }
-    return std::make_unique<storage::NodeStore>(config.storage.database, config.storage.fileStore);
+    return openStateStore(vm.count("config") ? vm["config"].as<std::string>() : std::string(),
+                          vm.count("state-dir") ? vm["state-dir"].as<std::string>() : std::string());
 }
 
 bool parse(int argc, char** argv, po::options_description& options, po::variables_map& vm, const char* name) {

@@ -4,6 +4,7 @@
 #include "config/config_loader.h"
 #include "node/clinical_inputs.h"
 #include "node/commands.h"
+#include "node/state_directory.h"
 #include "node/csv.h"
 #include "node/utc_time.h"
 #include "storage/node_store.h"
@@ -40,19 +41,10 @@ void usage(std::ostream& out) {
            "skipped). A study that already has a result is re-scored; the new SR supersedes the last.\n";
 }
 
+// The store named by --state-dir or --config (node/state_directory.h).
 std::unique_ptr<storage::NodeStore> openStore(const po::variables_map& vm) {
-    config::NodeConfig config = vm.count("config") ? config::loadConfig(vm["config"].as<std::string>())
-                                                   : config::defaultConfig();
-    if (vm.count("state-dir")) {
-        config.storage.stateDirectory = vm["state-dir"].as<std::string>();
-        config.storage.database.clear();
-        config.storage.fileStore.clear();
-    }
-    config::resolveDerivedPaths(config);
-    if (!std::filesystem::exists(config.storage.database)) {
-        throw std::invalid_argument("no radnode database at " + config.storage.database.string());
-    }
-    return std::make_unique<storage::NodeStore>(config.storage.database, config.storage.fileStore);
+    return openStateStore(vm.count("config") ? vm["config"].as<std::string>() : std::string(),
+                          vm.count("state-dir") ? vm["state-dir"].as<std::string>() : std::string());
 }
 
 void report(const std::string& subject, const ClinicalUpdateOutcome& outcome) {
