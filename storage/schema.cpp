@@ -162,8 +162,14 @@ const char* const kVersion4 = R"sql(
 ALTER TABLE instances ADD COLUMN purged_at INTEGER;
 )sql";
 
+// Version 5: /metrics counts refusals by audit event on every scrape; without an index that
+// scan grows with years of audit trail.
+const char* const kVersion5 = R"sql(
+CREATE INDEX audit_by_event ON audit_log(event);
+)sql";
+
 const std::vector<const char*>& migrations() {
-    static const std::vector<const char*> steps{kVersion1, kVersion2, kVersion3, kVersion4};
+    static const std::vector<const char*> steps{kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
     return steps;
 }
 
