@@ -39,7 +39,21 @@ struct SynthStudy {
     std::string imageSeriesInstanceUid, segSeriesInstanceUid, frameOfReferenceUid;
     std::vector<std::string> imageSopInstanceUids;  // in the order of imageFiles
     std::vector<std::string> segSopInstanceUids;    // in the order of segFiles
+    // Ultrasound: spicules drawn on the tumour outline (14..24); 0 for tomosynthesis.
+    int tumourSpiculeCount = 0;
 };
+
+// A simulated pathological node status for a synthetic ultrasound study, so that a cohort
+// of synthetic studies can train a demonstration model (docs/training.md, "The demo model").
+struct SynthNodeStatus {
+    bool positive = false;   // N+
+    int positiveNodes = 0;   // 0 for N0; 1..2 or 3..6 for N+
+    double probability = 0;  // of N+, from the generating model
+};
+
+// Drawn from a logistic model of the lesion's diameter and spiculation, seeded by the
+// study's seed (same study, same status). Throws std::invalid_argument for tomosynthesis.
+SynthNodeStatus simulatedNodeStatus(const SynthOptions& options, const SynthStudy& study);
 
 // Writes the study's files into outDir (created if needed), named
 // "<accession>_<what>.dcm" so that several studies can share one folder. Throws

@@ -284,6 +284,7 @@ SegDescription writeUltrasoundImages(const SynthOptions& options, const Identity
         const LesionOutline2D outline = randomSpiculatedOutline(
             random, kTissueWidth / 2.0 + random.uniform(-80.0, 80.0), depth / kPixelMm, diameterPx);
         const auto regionMask = drawTumour(random, map, outline);
+        study.tumourSpiculeCount = static_cast<int>(outline.spicules.size());
 
         UltrasoundImage image;
         image.sopInstanceUid = identity.uid("us/tumour/instance");

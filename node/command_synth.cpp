@@ -6,6 +6,8 @@
 #include <boost/program_options.hpp>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <stdexcept>
 
@@ -13,12 +15,27 @@ namespace radnode::node {
 
 namespace po = boost::program_options;
 
+namespace {
+
+// pN from the count as the TNM rules group it: pN1 1-3 nodes, pN2 4-9.
+void appendTruth(const std::string& file, const dicom::SynthStudy& study, const dicom::SynthNodeStatus& status) {
+    const bool fresh = !std::filesystem::exists(file) || std::filesystem::file_size(file) == 0;
+    std::ofstream out(file, std::ios::app | std::ios::binary);
+    if (fresh) out << "accession,pN,positive_nodes\n";
+    const char* category = status.positiveNodes == 0 ? "pN0" : status.positiveNodes <= 3 ? "pN1a" : "pN2a";
+    out << study.accessionNumber << ',' << category << ',' << status.positiveNodes << '\n';
+    if (!out) throw std::runtime_error("cannot append the node status to " + file);
+}
+
+} // namespace
+
 int runSynthCommand(int argc, char** argv) {
     dicom::SynthOptions options;
     std::string modality;
     std::string outDir;
     bool node = false, noNode = false;
     std::string frameSize;
+    std::string truthFile;
     po::options_description described(
         "radnode synth: write a synthetic breast study (images + DICOM SEG), reproducible from its seed\n\noptions");
     described.add_options()
@@ -40,6 +57,9 @@ int runSynthCommand(int argc, char** argv) {
         ("frame-size", po::value(&frameSize),
          "tomosynthesis: COLUMNSxROWS of each frame, 256..4096 (e.g. 1500x1200, full-field at 0.2 mm); the "
          "rendered 256x256 block sits in the middle, surrounded by mirrored tissue")
+        ("truth", po::value(&truthFile),
+         "ultrasound: append 'accession,pN,positive_nodes' to this CSV (header written when the file is new): a "
+         "node status simulated from the lesion's diameter and spiculation (docs/training.md, \"The demo model\")")
         ("labelmap", po::bool_switch(&options.labelMapSegmentation),
          "write the SEG as a Label Map Segmentation (LABELMAP, pixel = segment number) instead of BINARY");
     try {
@@ -72,7 +92,11 @@ int runSynthCommand(int argc, char** argv) {
             options.tomosynthesisRows = rows;
         }
 
+        if (!truthFile.empty() && options.modality != dicom::SynthModality::Ultrasound) {
+            throw std::invalid_argument("--truth applies to ultrasound only");
+        }
         const dicom::SynthStudy study = dicom::writeSyntheticStudy(options, outDir);
+        if (!truthFile.empty()) appendTruth(truthFile, study, dicom::simulatedNodeStatus(options, study));
         std::cout << "patient " << study.patientId << ", accession " << study.accessionNumber << ", study "
                   << study.studyInstanceUid << "\n";
         for (const auto& file : study.imageFiles) std::cout << file.string() << "\n";

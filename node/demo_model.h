@@ -1,5 +1,6 @@
 // The demonstration model shipped inside the binary, so `radnode demo` scores something
-// without any file. Synthetic and for demonstration only: its metadata says so.
+// without any file: node/demo-model.yaml, trained by scripts/train-demo-model.sh on a
+// synthetic cohort. Synthetic and for demonstration only: its metadata says so.
 #pragma once
 
 #include <string>
