@@ -49,7 +49,7 @@ const std::map<std::string, std::vector<std::string>>& knownKeys() {
          {"max_age", "initial_backoff", "max_backoff", "series_description", "series_number", "summary_images"}},
         {"destinations[]", {"name", "ae_title", "host", "port", "calling_ae_title", "tls"}},
         {"destinations[].tls", {"certificate", "private_key", "trusted_certificates", "check_host_name", "profile"}},
-        {"analysis", {"rings_mm", "pyradiomics_params"}},
+        {"analysis", {"rings_mm", "pyradiomics_params", "age_from_dicom"}},
         {"models[]", {"file"}},
         {"http", {"enabled", "bind", "port", "token_file"}},
     };
@@ -570,6 +570,7 @@ void readDestinations(const Value& value, std::vector<Destination>& destinations
 
 void readAnalysis(const Value& value, AnalysisConfig& analysis) {
     const Section section(value, "analysis");
+    if (const auto v = section.get("age_from_dicom")) analysis.ageFromDicom = asBoolean(*v);
     if (const auto v = section.get("rings_mm")) {
         analysis.ringsMm.clear();
         for (const auto& element : listElements(*v)) {

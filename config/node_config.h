@@ -95,6 +95,9 @@ struct AnalysisConfig {
     std::vector<double> ringsMm{3.0, 5.0, 10.0};
     std::optional<std::filesystem::path> pyradiomicsParams; // empty: built-in defaults
     analysis::ExtractionParams params;
+    // Optional mapping of the "age" covariate from the image's Patient's Birth Date and Study
+    // Date when none was entered (entered values win).
+    bool ageFromDicom = false;
 };
 
 struct ModelRef {

@@ -3,6 +3,7 @@
 #include "analysis/model_covariates.h"
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 
 namespace radnode::node {
@@ -45,6 +46,24 @@ ClinicalUpdateOutcome setClinicalInputs(storage::NodeStore& store, const Clinica
         outcome.studiesRescored.push_back(study);
     }
     return outcome;
+}
+
+std::optional<int> ageAtStudy(const std::string& birthDate, const std::string& studyDate) {
+    const auto parse = [](const std::string& date) -> std::optional<std::array<int, 3>> {
+        if (date.size() != 8 || !std::all_of(date.begin(), date.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+            return std::nullopt;
+        }
+        const std::array<int, 3> ymd{std::stoi(date.substr(0, 4)), std::stoi(date.substr(4, 2)), std::stoi(date.substr(6, 2))};
+        if (ymd[1] < 1 || ymd[1] > 12 || ymd[2] < 1 || ymd[2] > 31) return std::nullopt;
+        return ymd;
+    };
+    const auto birth = parse(birthDate), study = parse(studyDate);
+    if (!birth || !study) return std::nullopt;
+    // A birthday not yet reached in the study year does not count.
+    const bool beforeBirthday = std::make_pair((*study)[1], (*study)[2]) < std::make_pair((*birth)[1], (*birth)[2]);
+    const int age = (*study)[0] - (*birth)[0] - (beforeBirthday ? 1 : 0);
+    if (age < 0 || age > 130) return std::nullopt;
+    return age;
 }
 
 } // namespace radnode::node

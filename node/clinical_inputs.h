@@ -5,6 +5,7 @@
 
 #include "storage/node_store.h"
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,5 +31,10 @@ ClinicalUpdateOutcome setClinicalInputs(storage::NodeStore& store, const Clinica
 
 // "ki67=35" -> {"ki67", "35"}; throws std::invalid_argument when there is no '='.
 std::pair<std::string, std::string> parseClinicalAssignment(const std::string& text);
+
+// Age in whole years on the study date, from DICOM dates (YYYYMMDD): the optional mapping of
+// the "age" covariate from Patient's Birth Date and Study Date. nullopt when either date is
+// missing or malformed, or the result is not 0..130.
+std::optional<int> ageAtStudy(const std::string& birthDate, const std::string& studyDate);
 
 } // namespace radnode::node

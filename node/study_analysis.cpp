@@ -9,6 +9,7 @@
 #include "dicom/sr_writer.h"
 #include "dicom/summary_image.h"
 #include "dicom/uid.h"
+#include "node/clinical_inputs.h"
 #include "node/json_writer.h"
 #include "node/version.h"
 #include "storage/file_store.h"
@@ -315,7 +316,18 @@ StudyAnalysisOutput analyzeStudy(storage::NodeStore& store, const storage::JobRo
     }
 
     const analysis::FeatureLookup lookup = lookupIn(analysed);
-    const analysis::ClinicalValues clinical = clinicalValuesOf(store, job.studyUid);
+    analysis::ClinicalValues clinical = clinicalValuesOf(store, job.studyUid);
+    // Patient and study attributes come from the analysed image (the SEG's when it names none).
+    std::filesystem::path patientSource = segmentations.front().path;
+    if (!inputs.front().sources.empty()) {
+        patientSource = findInstance(inputs.front().sources.front().sopInstanceUid).value_or(patientSource);
+    }
+    const dicom::SrPatientStudy patientStudy = dicom::readPatientStudy(patientSource);
+    if (config.analysis.ageFromDicom && !clinical.count("age")) {
+        if (const auto age = ageAtStudy(patientStudy.patientBirthDate, patientStudy.studyDate)) {
+            clinical["age"] = std::to_string(*age);
+        }
+    }
 
     // A model states the modality it was built for; it is not applied to other studies. A
     // model that is another's fallback is scored only in its place.
@@ -355,12 +367,7 @@ StudyAnalysisOutput analyzeStudy(storage::NodeStore& store, const storage::JobRo
 
     // The SR: one measurement group per ROI and view, the model results, the evidence.
     dicom::SrDocumentSpec spec;
-    // Patient and study attributes come from the analysed image (the SEG's when it names none).
-    std::filesystem::path patientSource = segmentations.front().path;
-    if (!inputs.front().sources.empty()) {
-        patientSource = findInstance(inputs.front().sources.front().sopInstanceUid).value_or(patientSource);
-    }
-    spec.study = dicom::readPatientStudy(patientSource);
+    spec.study = patientStudy;
     spec.seriesDescription = config.delivery.seriesDescription;
     spec.seriesNumber = config.delivery.seriesNumber;
     spec.algorithmName = "radnode";

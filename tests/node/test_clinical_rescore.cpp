@@ -144,3 +144,30 @@ TEST_CASE("clinical set after a result re-scores the study with the covariate, s
     }
     CHECK(node.process->stop() == 0);
 }
+
+TEST_CASE("with analysis.age_from_dicom the age covariate comes from the image's dates") {
+    REQUIRE(haveProgram("storescu"));
+    TempDir dir;
+    std::string nomogram = kNomogram;
+    const std::string ki67 = "{covariate: ki67, mean: 20, sd: 10, coefficient: 0.8}";
+    nomogram.replace(nomogram.find(ki67), ki67.size(), "{covariate: age, mean: 55, sd: 12, coefficient: 0.3}");
+    writeText(dir / "nomogram.yaml", nomogram);
+    writeText(dir / "fallback.yaml", kFallback);
+    writeText(dir / "node.yaml", "analysis:\n  age_from_dicom: true\nmodels:\n  - file: nomogram.yaml\n"
+                                 "  - file: fallback.yaml\n");
+    const auto synth = runCommand(kRadnode + " synth --modality us --seed 41 --out '" + (dir / "study").string() + "'");
+    REQUIRE(synth.exitCode == 0);
+    const auto database = dir / "state" / "radnode.sqlite";
+    LiveNode node(dir, {"--config", (dir / "node.yaml").string()});
+    REQUIRE(runCommand("storescu -aec RADNODE -R +sd 127.0.0.1 " + std::to_string(node.port) + " '" +
+                       (dir / "study").string() + "'")
+                .exitCode == 0);
+    REQUIRE_MESSAGE(waitFor([&] { return sqlite(database, "SELECT count(*) FROM results") == "1"; }, 120),
+                    readText(dir / "node.log"));
+    // The nomogram itself scored it (no fallback): the age was found in the DICOM dates.
+    CHECK_MESSAGE(sqlite(database, "SELECT model_name || '|' || scored || '|' || flags FROM result_scores") ==
+                      "test-nomogram|1|",
+                  sqlite(database, "SELECT reason FROM result_scores"));
+    CHECK(sqlite(database, "SELECT summary FROM results").find("\"clinical_inputs\":\"age\"") != std::string::npos);
+    CHECK(node.process->stop() == 0);
+}

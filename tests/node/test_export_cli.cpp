@@ -1,6 +1,7 @@
 // `radnode export`: pathology labels by the TNM rules, and the feature table of a live node's
 // results joined to a pathology CSV by accession number.
 #include "node/live_node.h"
+#include "node/clinical_inputs.h"
 #include "node/pathology_labels.h"
 #include "test_support.h"
 
@@ -87,4 +88,15 @@ TEST_CASE("radnode export writes one row per study with features and joined labe
     const auto badCategory = runCommand(kRadnode + " export" + state + " --pathology '" + (dir / "bad.csv").string() + "'");
     CHECK(badCategory.exitCode == 2);
     CHECK(badCategory.output.find("bad.csv line 2: unknown pN category 'stage 2'") != std::string::npos);
+}
+
+TEST_CASE("the age covariate from DICOM dates: whole years on the study date") {
+    using radnode::node::ageAtStudy;
+    CHECK(ageAtStudy("19700615", "20260614") == 55); // the day before the birthday
+    CHECK(ageAtStudy("19700615", "20260615") == 56);
+    CHECK(ageAtStudy("19800229", "20260228") == 45);
+    CHECK(!ageAtStudy("", "20260615"));
+    CHECK(!ageAtStudy("1970-06-15", "20260615"));
+    CHECK(!ageAtStudy("19701315", "20260615"));
+    CHECK(!ageAtStudy("20300101", "20260615")); // born after the study
 }
