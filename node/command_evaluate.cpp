@@ -6,6 +6,7 @@
 #include "analysis/decision_curve.h"
 #include "analysis/reclassification.h"
 #include "analysis/roc.h"
+#include "node/command_line.h"
 #include "node/commands.h"
 #include "node/csv.h"
 #include "node/evaluation_report.h"
@@ -192,19 +193,11 @@ int runEvaluateCommand(int argc, char** argv) {
         ("seed", po::value(&options.seed), "bootstrap seed (default 20240611); the same seed gives the same intervals")
         ("format", po::value(&options.format), "json (default) or text")
         ("plots", po::value(&options.plots), "folder for roc.svg, calibration.svg, decision_curve.svg and report.html");
+    po::variables_map values;
+    if (const auto exitCode = parseOptions("evaluate", argc, argv, described, values)) return *exitCode;
+    if (values.count("threshold")) options.threshold = threshold;
     try {
-        po::variables_map values;
-        po::store(po::command_line_parser(argc, argv).options(described).run(), values);
-        if (values.count("help")) {
-            std::cout << described << "\n";
-            return 0;
-        }
-        po::notify(values);
-        if (values.count("threshold")) options.threshold = threshold;
         return run(options);
-    } catch (const po::error& error) {
-        std::cerr << "radnode evaluate: " << error.what() << " (see radnode evaluate --help)\n";
-        return 2;
     } catch (const std::invalid_argument& error) {
         std::cerr << "radnode evaluate: " << error.what() << "\n";
         return 2;

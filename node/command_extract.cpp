@@ -5,6 +5,7 @@
 #include "analysis/image_io_itk.h"
 #include "analysis/peritumoral.h"
 #include "config/pyradiomics_params.h"
+#include "node/command_line.h"
 #include "node/commands.h"
 #include "node/csv.h"
 #include "node/json_writer.h"
@@ -164,19 +165,11 @@ int runExtractCommand(int argc, char** argv) {
          "measure ring distances within each slice (always so for one-slice images and with force2D)")
         ("format", po::value(&options.format), "csv (default) or json")
         ("diagnostics", po::bool_switch(&options.diagnostics), "include PyRadiomics' diagnostics_* entries");
+    po::variables_map values;
+    if (const auto exitCode = parseOptions("extract", argc, argv, described, values)) return *exitCode;
+    if (values.count("label")) options.label = label;
     try {
-        po::variables_map values;
-        po::store(po::command_line_parser(argc, argv).options(described).run(), values);
-        if (values.count("help")) {
-            std::cout << described << "\n";
-            return 0;
-        }
-        po::notify(values);
-        if (values.count("label")) options.label = label;
         return run(options);
-    } catch (const po::error& error) {
-        std::cerr << "radnode extract: " << error.what() << " (see radnode extract --help)\n";
-        return 2;
     } catch (const std::invalid_argument& error) {
         std::cerr << "radnode extract: " << error.what() << "\n";
         return 2;

@@ -6,6 +6,7 @@
 #include "analysis/model_covariates.h"
 #include "analysis/training.h"
 #include "config/model_file_writer.h"
+#include "node/command_line.h"
 #include "node/commands.h"
 #include "node/csv.h"
 
@@ -500,19 +501,11 @@ int runTrainCommand(int argc, char** argv) {
         ("positive-class", po::value(&options.positiveClass), "name of label 1 (default N+)")
         ("synthetic", po::bool_switch(&options.synthetic), "the cohort is synthetic: the model's metadata says so")
         ("out", po::value(&options.out)->required(), "model file to write (YAML)");
+    po::variables_map values;
+    if (const auto exitCode = parseOptions("train", argc, argv, described, values)) return *exitCode;
+    if (values.count("threshold")) options.threshold = threshold;
     try {
-        po::variables_map values;
-        po::store(po::command_line_parser(argc, argv).options(described).run(), values);
-        if (values.count("help")) {
-            std::cout << described << "\n";
-            return 0;
-        }
-        po::notify(values);
-        if (values.count("threshold")) options.threshold = threshold;
         return run(options);
-    } catch (const po::error& error) {
-        std::cerr << "radnode train: " << error.what() << " (see radnode train --help)\n";
-        return 2;
     } catch (const std::invalid_argument& error) {
         std::cerr << "radnode train: " << error.what() << "\n";
         return 2;
