@@ -8,8 +8,26 @@
 #include <dcmtk/dcmdata/dcxfer.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace radnode::dicom::detail {
+
+void saveDicomFileReplacing(DcmFileFormat& file, const std::filesystem::path& target) {
+    const std::filesystem::path partial = target.string() + ".partial";
+    const OFCondition saved = file.saveFile(partial.c_str(), EXS_LittleEndianExplicit, EET_ExplicitLength, EGL_recalcGL,
+                                            EPD_noChange, 0, 0, EWM_createNewMeta);
+    if (saved.bad()) {
+        std::error_code ignored;
+        std::filesystem::remove(partial, ignored);
+        throw std::runtime_error("cannot write " + partial.string() + ": " + saved.text());
+    }
+    std::error_code renameError;
+    std::filesystem::rename(partial, target, renameError);
+    if (renameError) {
+        std::filesystem::remove(partial, renameError);
+        throw std::runtime_error("cannot move " + partial.string() + " to " + target.string());
+    }
+}
 
 std::unique_ptr<DcmFileFormat> loadDicomFile(const std::filesystem::path& file) {
     if (!std::filesystem::is_regular_file(file)) throw LoadError("cannot read " + file.string() + ": no such file");

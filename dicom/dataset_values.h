@@ -19,6 +19,11 @@ namespace radnode::dicom::detail {
 // asked for, so a header pass costs little. Throws LoadError naming the file.
 std::unique_ptr<DcmFileFormat> loadDicomFile(const std::filesystem::path& file);
 
+// Writes `file` (explicit VR little endian, new meta header) beside `target` and renames it
+// into place, so a reader never sees half an object. Throws std::runtime_error ("cannot write
+// ...", "cannot move ...") and leaves nothing behind; fsync is the caller's.
+void saveDicomFileReplacing(DcmFileFormat& file, const std::filesystem::path& target);
+
 // Trimmed string value (one value of a multi-valued attribute), "" when absent.
 std::string getString(DcmItem& item, const DcmTagKey& tag, unsigned long position = 0);
 std::optional<double> getDouble(DcmItem& item, const DcmTagKey& tag, unsigned long position = 0);

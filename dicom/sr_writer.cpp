@@ -793,19 +793,10 @@ WrittenSr writeSr(const SrDocumentSpec& input, const std::filesystem::path& outF
     written.sopInstanceUid = detail::getString(dataset, DCM_SOPInstanceUID);
     written.seriesInstanceUid = detail::getString(dataset, DCM_SeriesInstanceUID);
     written.file = outFile;
-    const std::filesystem::path partial = outFile.string() + ".partial";
-    const OFCondition saved = file.saveFile(partial.c_str(), EXS_LittleEndianExplicit, EET_ExplicitLength, EGL_recalcGL,
-                                            EPD_noChange, 0, 0, EWM_createNewMeta);
-    if (saved.bad()) {
-        std::error_code ignored;
-        std::filesystem::remove(partial, ignored);
-        throw SrError("SR: cannot write " + partial.string() + ": " + saved.text());
-    }
-    std::error_code renameError;
-    std::filesystem::rename(partial, outFile, renameError);
-    if (renameError) {
-        std::filesystem::remove(partial, renameError);
-        throw SrError("SR: cannot move " + partial.string() + " to " + outFile.string());
+    try {
+        detail::saveDicomFileReplacing(file, outFile);
+    } catch (const std::runtime_error& error) {
+        throw SrError(std::string("SR: ") + error.what());
     }
     return written;
 }

@@ -1,5 +1,6 @@
 #include "dicom/summary_image.h"
 
+#include "dicom/dataset_values.h"
 #include "dicom/summary_font.h"
 #include "dicom/uid.h"
 
@@ -309,19 +310,10 @@ WrittenSummaryImage writeSummaryImage(const SummaryImageSpec& spec, const std::f
     require(d.putAndInsertUint8Array(DCM_PixelData, picture.rgb.data(), static_cast<unsigned long>(picture.rgb.size())),
             "Pixel Data");
 
-    const std::filesystem::path partial = outFile.string() + ".partial";
-    const OFCondition saved = file.saveFile(partial.c_str(), EXS_LittleEndianExplicit, EET_ExplicitLength, EGL_recalcGL,
-                                            EPD_noChange, 0, 0, EWM_createNewMeta);
-    if (saved.bad()) {
-        std::error_code ignored;
-        std::filesystem::remove(partial, ignored);
-        throw SrError("summary image: cannot write " + partial.string() + ": " + saved.text());
-    }
-    std::error_code renameError;
-    std::filesystem::rename(partial, outFile, renameError);
-    if (renameError) {
-        std::filesystem::remove(partial, renameError);
-        throw SrError("summary image: cannot move " + partial.string() + " to " + outFile.string());
+    try {
+        detail::saveDicomFileReplacing(file, outFile);
+    } catch (const std::runtime_error& error) {
+        throw SrError(std::string("summary image: ") + error.what());
     }
     return written;
 }
