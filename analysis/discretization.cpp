@@ -46,6 +46,35 @@ std::vector<double> numpyHistogramEdges(double minimum, double maximum, int bins
     return edges;
 }
 
+// digitize() for many values against one set of edges: the bin is guessed from the edges'
+// mean spacing (they are evenly spaced, up to rounding, for both binWidth and binCount) and
+// then moved until edges[level - 1] <= value < edges[level], so the result is digitize's even
+// where the guess is off by one.
+class EdgeSearch {
+public:
+    explicit EdgeSearch(const std::vector<double>& edges) : edges_(edges) {
+        const double span = edges.back() - edges.front();
+        if (edges.size() > 1 && span > 0 && std::isfinite(span)) {
+            binsPerUnit_ = static_cast<double>(edges.size() - 1) / span;
+        }
+    }
+
+    int digitize(double value) const {
+        const std::size_t n = edges_.size();
+        const double guess = (value - edges_.front()) * binsPerUnit_ + 1.0;
+        // NaN, or a value outside the edges: the plain search decides.
+        if (!(guess >= 0.0 && guess <= static_cast<double>(n))) return radnode::analysis::digitize(value, edges_);
+        auto level = static_cast<std::size_t>(guess);
+        while (level > 0 && edges_[level - 1] > value) --level;
+        while (level < n && edges_[level] <= value) ++level;
+        return static_cast<int>(level);
+    }
+
+private:
+    const std::vector<double>& edges_;
+    double binsPerUnit_ = 0.0; // 0 leaves every guess at 1, still corrected by the walk
+};
+
 } // namespace
 
 std::vector<double> binEdges(const std::vector<double>& roiValues, const Settings& settings) {
@@ -77,20 +106,27 @@ DiscretizedRoi discretize(const Image& image, const Mask& mask, const Settings& 
     if (image.geometry.size != mask.geometry.size || image.voxels.size() != mask.voxels.size()) {
         throw std::invalid_argument("image and mask grids differ in size");
     }
-    std::vector<double> roiValues;
+    // The edges depend on the ROI's minimum and maximum alone.
+    bool any = false;
+    double minimum = 0.0, maximum = 0.0;
     for (std::size_t i = 0; i < mask.voxels.size(); ++i) {
-        if (mask.voxels[i]) roiValues.push_back(image.voxels[i]);
+        if (!mask.voxels[i]) continue;
+        const double value = image.voxels[i];
+        if (!any || value < minimum) minimum = value;
+        if (!any || value > maximum) maximum = value;
+        any = true;
     }
     DiscretizedRoi roi;
     roi.geometry = mask.geometry;
     roi.mask = mask.voxels;
-    roi.edges = binEdges(roiValues, settings);
+    roi.edges = any ? binEdges({minimum, maximum}, settings) : binEdges({}, settings);
     roi.levels.assign(mask.voxels.size(), 0);
     // Levels run from 0 to edges.size(): a flag per level instead of a set per voxel.
     std::vector<std::uint8_t> present(roi.edges.size() + 1, 0);
+    const EdgeSearch search(roi.edges);
     for (std::size_t i = 0; i < mask.voxels.size(); ++i) {
         if (!mask.voxels[i]) continue;
-        const int level = digitize(image.voxels[i], roi.edges);
+        const int level = search.digitize(image.voxels[i]);
         roi.levels[i] = level;
         present[static_cast<std::size_t>(level)] = 1;
     }

@@ -225,40 +225,49 @@ std::string describeImageTypes(const std::vector<ImageTypeSpec>& imageTypes, con
 
 // ---- provenance (PyRadiomics' generalinfo) -------------------------------------------------
 
-// Connected components of the ROI with 26-connectivity (ITK's FullyConnectedOn in 3D).
-std::size_t countVolumes(const Mask& mask) {
-    const auto& g = mask.geometry;
-    std::vector<std::uint8_t> seen(mask.voxels.size(), 0);
+// Connected components of the ROI with 26-connectivity (ITK's FullyConnectedOn in 3D), found
+// on a copy of the ROI's bounding box `box` with an empty border, so that no neighbour lookup
+// needs a bounds check.
+std::size_t countVolumes(const Mask& mask, const IndexBox& box) {
+    const auto extent = box.extent();
+    const std::array<std::size_t, 3> size{extent[0] + 2, extent[1] + 2, extent[2] + 2};
+    const auto rowStride = static_cast<std::ptrdiff_t>(size[0]);
+    const auto sliceStride = static_cast<std::ptrdiff_t>(size[0] * size[1]);
+    std::vector<std::uint8_t> unvisited(size[0] * size[1] * size[2], 0); // ROI voxels not yet in a volume
+    for (std::size_t z = 0; z < extent[2]; ++z) {
+        for (std::size_t y = 0; y < extent[1]; ++y) {
+            const auto from = mask.voxels.begin() +
+                              static_cast<std::ptrdiff_t>(mask.geometry.offset(box.lower[0], box.lower[1] + y, box.lower[2] + z));
+            const std::size_t to = ((z + 1) * size[1] + (y + 1)) * size[0] + 1;
+            std::transform(from, from + static_cast<std::ptrdiff_t>(extent[0]), unvisited.begin() + static_cast<std::ptrdiff_t>(to),
+                           [](std::uint8_t v) { return static_cast<std::uint8_t>(v != 0); });
+        }
+    }
+    // Along an axis the box is one voxel thick, every neighbour is in the border: skip those.
+    const auto reach = [&](int axis) { return extent[static_cast<std::size_t>(axis)] > 1 ? std::ptrdiff_t{1} : 0; };
+    std::vector<std::ptrdiff_t> neighbours;
+    for (std::ptrdiff_t dz = -reach(2); dz <= reach(2); ++dz) {
+        for (std::ptrdiff_t dy = -reach(1); dy <= reach(1); ++dy) {
+            for (std::ptrdiff_t dx = -reach(0); dx <= reach(0); ++dx) {
+                if (dz != 0 || dy != 0 || dx != 0) neighbours.push_back(dz * sliceStride + dy * rowStride + dx);
+            }
+        }
+    }
     std::vector<std::size_t> stack;
     std::size_t volumes = 0;
-    for (std::size_t start = 0; start < mask.voxels.size(); ++start) {
-        if (!mask.voxels[start] || seen[start]) continue;
+    for (std::size_t start = 0; start < unvisited.size(); ++start) {
+        if (!unvisited[start]) continue;
         ++volumes;
-        seen[start] = 1;
+        unvisited[start] = 0;
         stack.push_back(start);
         while (!stack.empty()) {
-            const std::size_t i = stack.back();
+            const std::size_t voxel = stack.back();
             stack.pop_back();
-            const std::size_t x = i % g.size[0];
-            const std::size_t y = (i / g.size[0]) % g.size[1];
-            const std::size_t z = i / (g.size[0] * g.size[1]);
-            for (int dz = -1; dz <= 1; ++dz) {
-                for (int dy = -1; dy <= 1; ++dy) {
-                    for (int dx = -1; dx <= 1; ++dx) {
-                        const auto nx = static_cast<std::ptrdiff_t>(x) + dx;
-                        const auto ny = static_cast<std::ptrdiff_t>(y) + dy;
-                        const auto nz = static_cast<std::ptrdiff_t>(z) + dz;
-                        if (nx < 0 || ny < 0 || nz < 0 || nx >= static_cast<std::ptrdiff_t>(g.size[0]) ||
-                            ny >= static_cast<std::ptrdiff_t>(g.size[1]) || nz >= static_cast<std::ptrdiff_t>(g.size[2]))
-                            continue;
-                        const std::size_t n = g.offset(static_cast<std::size_t>(nx), static_cast<std::size_t>(ny),
-                                                       static_cast<std::size_t>(nz));
-                        if (mask.voxels[n] && !seen[n]) {
-                            seen[n] = 1;
-                            stack.push_back(n);
-                        }
-                    }
-                }
+            for (const std::ptrdiff_t offset : neighbours) {
+                const auto next = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(voxel) + offset);
+                if (!unvisited[next]) continue;
+                unvisited[next] = 0;
+                stack.push_back(next);
             }
         }
     }
@@ -291,7 +300,7 @@ void addMaskElements(DiagnosticList& out, const Image* image, const Mask& mask, 
                                             std::to_string(extent[1]) + ", " + std::to_string(extent[2]) + ")"});
     const std::size_t count = mask.count();
     out.push_back({key + "VoxelNum", std::to_string(count)});
-    out.push_back({key + "VolumeNum", std::to_string(countVolumes(mask))});
+    out.push_back({key + "VolumeNum", std::to_string(countVolumes(mask, box))});
 
     std::array<double, 3> centre{0, 0, 0};
     double sum = 0.0;

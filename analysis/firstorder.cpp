@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 
 namespace radnode::analysis {
@@ -22,6 +24,7 @@ struct FirstOrderRoi {
     std::vector<double> levelProbabilities; // p(i) over the levels present in the ROI
     double voxelArrayShift = 0.0;
     double voxelVolume = 1.0;
+    double energy = 0.0; // sum of (x + voxelArrayShift)^2
 };
 
 double count(const FirstOrderRoi& roi) { return static_cast<double>(roi.sorted.size()); }
@@ -40,36 +43,110 @@ double percentile(const std::vector<double>& sorted, double percent) {
     return t >= 0.5 ? b - difference * (1.0 - t) : a + difference * t;
 }
 
+// True when `high` is what glibc's std::pow returns for a power whose exact value is
+// high + low (|low| far below |high|). glibc's pow (Arm's optimized routine) is within 0.54 ULP
+// of the exact power, so a double the exact value lies within 0.45 ULP of is the only one it
+// can return. Powers of two (whose lower neighbour is half an ULP away), zero, subnormal,
+// infinite and NaN results are left to std::pow.
+bool powWouldGive(double high, double low) {
+    const double magnitude = std::abs(high);
+    if (!(magnitude >= 0x1p-900 && magnitude <= 0x1p+900)) return false;
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &magnitude, sizeof bits);
+    constexpr std::uint64_t kMantissa = (std::uint64_t{1} << 52) - 1;
+    if ((bits & kMantissa) == 0) return false;
+    const std::uint64_t binadeBits = bits & ~kMantissa;
+    double binade = 0.0; // 2^exponent of `high`
+    std::memcpy(&binade, &binadeBits, sizeof binade);
+    const double ulp = binade * 0x1p-52;
+    return std::abs(low) < 0.45 * ulp;
+}
+
+// std::pow(d, 2), std::pow(d, 3) and std::pow(d, 4), bit for bit (numpy.power calls pow, and
+// x * x * x rounds twice), without most of the pow calls: the products with their rounding
+// errors (exact by fma) give each power to about 2^-100, enough for powWouldGive to decide.
+struct Powers {
+    double second, third, fourth;
+};
+
+Powers powers(double d) {
+    const double square = d * d;
+    const double squareError = std::fma(d, d, -square);
+    const double cube = square * d;
+    const double cubeError = std::fma(square, d, -cube) + squareError * d;
+    const double fourth = square * square;
+    const double fourthError = std::fma(square, square, -fourth) + 2.0 * square * squareError;
+    return {powWouldGive(square, squareError) ? square : std::pow(d, 2),
+            powWouldGive(cube, cubeError) ? cube : std::pow(d, 3),
+            powWouldGive(fourth, fourthError) ? fourth : std::pow(d, 4)};
+}
+
 // Means of (x - mean)^2, ^3 and ^4 over the ROI: PyRadiomics' _moment, summed in sorted order.
-// std::pow is kept (x * x may round differently); equal values are adjacent once sorted, so
-// each distinct value costs one pow per power, and images of few grey values stay cheap.
+// Equal values are adjacent once sorted, so each distinct value is raised once.
 void centralMoments(FirstOrderRoi& roi) {
     double sum2 = 0.0, sum3 = 0.0, sum4 = 0.0;
-    double power2 = 0.0, power3 = 0.0, power4 = 0.0;
+    Powers raised{0.0, 0.0, 0.0};
     for (std::size_t i = 0; i < roi.sorted.size(); ++i) {
-        if (i == 0 || roi.sorted[i] != roi.sorted[i - 1]) {
-            const double deviation = roi.sorted[i] - roi.mean;
-            power2 = std::pow(deviation, 2);
-            power3 = std::pow(deviation, 3);
-            power4 = std::pow(deviation, 4);
-        }
-        sum2 += power2;
-        sum3 += power3;
-        sum4 += power4;
+        if (i == 0 || roi.sorted[i] != roi.sorted[i - 1]) raised = powers(roi.sorted[i] - roi.mean);
+        sum2 += raised.second;
+        sum3 += raised.third;
+        sum4 += raised.fourth;
     }
     roi.moment2 = sum2 / count(roi);
     roi.moment3 = sum3 / count(roi);
     roi.moment4 = sum4 / count(roi);
 }
 
-double energy(const FirstOrderRoi& roi) {
+// Sorts the ROI intensities ascending. Most image types hold few distinct values (an 8-bit
+// image and its square, root, logarithm and exponential; LBP codes): those are counted per
+// value (by bit pattern, in a small hash table) and written back in order, in linear time.
+// Once more than kMaxDistinct values show up (wavelet bands, LoG), std::sort does it.
+void sortIntensities(std::vector<double>& values) {
+    constexpr std::size_t kMaxDistinct = 1024;
+    constexpr int kSlotBits = 12; // 4096 slots: the table stays at most a quarter full
+    constexpr std::size_t kSlotMask = (std::size_t{1} << kSlotBits) - 1;
+    std::vector<std::uint64_t> keys(kSlotMask + 1, 0);
+    std::vector<std::size_t> counts(kSlotMask + 1, 0); // 0: free slot
+    std::vector<double> distinct;
+    const auto slotOf = [&](std::uint64_t bits) {
+        auto slot = static_cast<std::size_t>((bits * 0x9E3779B97F4A7C15ull) >> (64 - kSlotBits));
+        while (counts[slot] != 0 && keys[slot] != bits) slot = (slot + 1) & kSlotMask;
+        return slot;
+    };
+    for (const double value : values) {
+        std::uint64_t bits = 0;
+        std::memcpy(&bits, &value, sizeof bits);
+        const std::size_t slot = slotOf(bits);
+        if (counts[slot] == 0) {
+            if (distinct.size() == kMaxDistinct) {
+                std::sort(values.begin(), values.end());
+                return;
+            }
+            keys[slot] = bits;
+            distinct.push_back(value);
+        }
+        ++counts[slot];
+    }
+    std::sort(distinct.begin(), distinct.end());
+    auto out = values.begin();
+    for (const double value : distinct) {
+        std::uint64_t bits = 0;
+        std::memcpy(&bits, &value, sizeof bits);
+        out = std::fill_n(out, counts[slotOf(bits)], value);
+    }
+}
+
+// Summed once in prepare(): Energy, TotalEnergy and RootMeanSquared all read it.
+double sumOfSquares(const std::vector<double>& sorted, double voxelArrayShift) {
     double sum = 0.0;
-    for (const double value : roi.sorted) {
-        const double shifted = value + roi.voxelArrayShift;
+    for (const double value : sorted) {
+        const double shifted = value + voxelArrayShift;
         sum += shifted * shifted;
     }
     return sum;
 }
+
+double energy(const FirstOrderRoi& roi) { return roi.energy; }
 
 double totalEnergy(const FirstOrderRoi& roi) { return energy(roi) * roi.voxelVolume; }
 
@@ -108,16 +185,17 @@ double meanAbsoluteDeviation(const FirstOrderRoi& roi) {
 double robustMeanAbsoluteDeviation(const FirstOrderRoi& roi) {
     const double low = percentile10(roi);
     const double high = percentile90(roi);
-    std::vector<double> kept;
-    for (const double value : roi.sorted) {
-        if (value - low >= 0 && value - high <= 0) kept.push_back(value);
-    }
+    // Both tests are monotone in the value, so the kept values are one run of the sorted ones.
+    const auto first = std::partition_point(roi.sorted.begin(), roi.sorted.end(),
+                                            [&](double value) { return !(value - low >= 0); });
+    const auto last = std::partition_point(first, roi.sorted.end(), [&](double value) { return value - high <= 0; });
+    const auto kept = static_cast<double>(last - first);
     double sum = 0.0;
-    for (const double value : kept) sum += value;
-    const double keptMean = sum / static_cast<double>(kept.size());
+    for (auto it = first; it != last; ++it) sum += *it;
+    const double keptMean = sum / kept;
     double deviation = 0.0;
-    for (const double value : kept) deviation += std::abs(value - keptMean);
-    return deviation / static_cast<double>(kept.size());
+    for (auto it = first; it != last; ++it) deviation += std::abs(*it - keptMean);
+    return deviation / kept;
 }
 
 double rootMeanSquared(const FirstOrderRoi& roi) { return std::sqrt(energy(roi) / count(roi)); }
@@ -196,7 +274,7 @@ FirstOrderRoi prepare(const Image& image, const Mask& mask, const DiscretizedRoi
     double sum = 0.0;
     for (const double value : roi.sorted) sum += value;
     roi.mean = sum / count(roi);
-    std::sort(roi.sorted.begin(), roi.sorted.end());
+    sortIntensities(roi.sorted);
     // A flat region's mean is its value: a rounded sum must not invent a spread (numpy's sum
     // of equal integer-valued intensities is exact, so it sees none either).
     if (roi.sorted.front() == roi.sorted.back()) roi.mean = roi.sorted.front();
@@ -216,6 +294,7 @@ FirstOrderRoi prepare(const Image& image, const Mask& mask, const DiscretizedRoi
 
     roi.voxelArrayShift = settings.voxelArrayShift;
     roi.voxelVolume = image.geometry.voxelVolume();
+    roi.energy = sumOfSquares(roi.sorted, roi.voxelArrayShift);
     return roi;
 }
 

@@ -4,6 +4,7 @@
 #include "analysis/texture_grid.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <limits>
 #include <stdexcept>
@@ -80,13 +81,31 @@ LevelSizeMatrix dependenceMatrix(const TextureGrid& grid, const std::vector<Text
     std::vector<std::ptrdiff_t> offsets;
     for (const auto& angle : angles) offsets.push_back(grid.offset(angle));
     const std::size_t columns = angles.size() + 1;
+    // Level differences are integers: |d| <= alpha exactly when |d| <= floor(alpha). A NaN
+    // alpha makes no neighbour dependent, as the comparison with NaN would.
+    // No two levels differ by more than maxLevel, so a larger limit acts as maxLevel.
+    int limit = -1;
+    if (alpha >= static_cast<double>(grid.maxLevel)) limit = grid.maxLevel;
+    else if (alpha >= 0.0) limit = static_cast<int>(std::floor(alpha));
+    const auto window = static_cast<unsigned>(2 * limit); // |d| <= limit: d + limit in [0, 2 limit]
     std::vector<double> counts(grid.presentLevels.size() * columns, 0.0);
     for (const std::size_t voxel : grid.roiVoxels) {
         const int* centre = grid.levels.data() + voxel;
+        const int level = *centre;
         std::size_t dependent = 0;
-        for (const std::ptrdiff_t offset : offsets) {
-            const int neighbour = centre[offset];
-            if (neighbour != 0 && std::abs(*centre - neighbour) <= alpha) ++dependent;
+        if (limit < 0) {
+            // no neighbour is dependent
+        } else if (level > limit) {
+            // A neighbour outside the ROI (level 0) is more than `limit` away from this level
+            // already, so the test needs no separate check for it.
+            for (const std::ptrdiff_t offset : offsets) {
+                dependent += static_cast<unsigned>(centre[offset] - level + limit) <= window;
+            }
+        } else {
+            for (const std::ptrdiff_t offset : offsets) {
+                const int neighbour = centre[offset];
+                dependent += static_cast<std::size_t>((neighbour != 0) & (std::abs(level - neighbour) <= limit));
+            }
         }
         counts[static_cast<std::size_t>(grid.levelIndex[static_cast<std::size_t>(*centre)]) * columns + dependent] += 1.0;
     }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <stdexcept>
 
@@ -111,15 +112,17 @@ Ngtdm differenceMatrix(const TextureGrid& grid, const std::vector<TextureAngle>&
     m.s.assign(levels, 0.0);
     for (const std::size_t voxel : grid.roiVoxels) {
         const int* centre = grid.levels.data() + voxel;
-        double neighbours = 0.0;
-        double sum = 0.0;
+        // Integer sums are exact, so this equals PyRadiomics' floating-point sum bit for bit;
+        // a neighbour outside the ROI has level 0 and adds nothing.
+        int neighbours = 0;
+        std::int64_t sum = 0;
         for (const std::ptrdiff_t offset : offsets) {
             const int neighbour = centre[offset];
-            if (neighbour == 0) continue;
-            neighbours += 1.0;
+            neighbours += neighbour != 0;
             sum += neighbour;
         }
-        const double difference = neighbours == 0.0 ? 0.0 : std::abs(*centre - sum / neighbours);
+        const double difference =
+            neighbours == 0 ? 0.0 : std::abs(*centre - static_cast<double>(sum) / static_cast<double>(neighbours));
         const auto row = static_cast<std::size_t>(grid.levelIndex[static_cast<std::size_t>(*centre)]);
         counts[row] += 1.0;
         m.s[row] += difference;

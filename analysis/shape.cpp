@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <numeric>
 #include <sstream>
@@ -17,9 +18,8 @@ constexpr double kPi = 3.14159265358979323846;
 
 using Point3 = std::array<double, 3>;
 
-// Corners of a marching cube as (dz, dy, dx) offsets, numbered as in PyRadiomics' cshape.c.
-constexpr int kCubeCorners[8][3] = {{0, 0, 0}, {0, 0, 1}, {0, 1, 1}, {0, 1, 0},
-                                    {1, 0, 0}, {1, 0, 1}, {1, 1, 1}, {1, 1, 0}};
+// Corners of a marching cube, numbered as in PyRadiomics' cshape.c, at (dz, dy, dx) offsets:
+// 0 (0,0,0), 1 (0,0,1), 2 (0,1,1), 3 (0,1,0), 4 (1,0,0), 5 (1,0,1), 6 (1,1,1), 7 (1,1,0).
 
 // Midpoints of the twelve cube edges as (dz, dy, dx) offsets. A binary mask puts every
 // iso-surface vertex halfway along its edge, so no interpolation is needed.
@@ -209,76 +209,106 @@ struct MeshMeasures {
     double surfaceArea = 0.0; // mm2
 };
 
-// Marching cubes over the padded mask, triangle by triangle as cshape.c sums them.
+// The surface cshape.c builds in one marching cube of a configuration, with the cube's corner
+// at the origin: what the cube adds to 6 x volume and to the area, wherever it lies.
+struct CubeSurface {
+    double sixTimesVolume = 0.0; // sum of signed tetrahedra from the cube's corner
+    Point3 shift{0, 0, 0};       // how that sum changes per mm the cube moves (see below)
+    double area = 0.0;           // mm2
+};
+
+// For every configuration 0-255 (bit i: corner i inside). A tetrahedron from the origin to a
+// triangle (a, b, c) moved by t has 6 x volume det(a, b, c) + t . (a x b + b x c + c x a), so a
+// cube at t adds sixTimesVolume + t . shift; the area does not depend on t.
+std::array<CubeSurface, 256> cubeSurfaces(const std::array<double, 3>& spacing) {
+    std::array<CubeSurface, 256> surfaces{};
+    for (int raw = 1; raw < 255; ++raw) {
+        int configuration = raw;
+        double orientation = 1.0;
+        if (configuration & 0x80) {
+            configuration ^= 0xff;
+            orientation = -1.0;
+        }
+        const auto& edges = kCubeTriangles[configuration];
+        CubeSurface& surface = surfaces[static_cast<std::size_t>(raw)];
+        for (int t = 0; edges[3 * t] >= 0; ++t) {
+            Point3 corners[3];
+            for (int k = 0; k < 3; ++k) {
+                for (int d = 0; d < 3; ++d) corners[k][d] = kEdgeMidpoints[edges[3 * t + k]][d] * spacing[d];
+            }
+            const Point3& a = corners[0];
+            const Point3& b = corners[1];
+            const Point3& c = corners[2];
+            surface.sixTimesVolume += orientation * dot(cross(a, b), c);
+            const Point3 ab = cross(a, b), bc = cross(b, c), ca = cross(c, a);
+            for (int d = 0; d < 3; ++d) surface.shift[d] += orientation * (ab[d] + bc[d] + ca[d]);
+            const Point3 ac{a[0] - c[0], a[1] - c[1], a[2] - c[2]};
+            const Point3 bcEdge{b[0] - c[0], b[1] - c[1], b[2] - c[2]};
+            const Point3 normal = cross(ac, bcEdge);
+            surface.area += 0.5 * std::sqrt(dot(normal, normal));
+        }
+    }
+    return surfaces;
+}
+
+// Marching cubes over the padded mask with cshape.c's triangles (the same mesh as PyRadiomics),
+// summed per configuration: each cube is only classified, and counted with its position (exact
+// integers), so the cost is a few operations per cube. The sums equal cshape.c's triangle-by-
+// triangle sums up to rounding (relative differences around 1e-15).
 MeshMeasures marchingCubes(const PaddedVolume& volume) {
-    double sixTimesVolume = 0.0;
-    double surfaceArea = 0.0;
+    std::array<std::int64_t, 256> cubes{};
+    std::array<std::array<std::int64_t, 3>, 256> positionSums{}; // cube indices (z, y, x) summed
+    const std::size_t rowLength = volume.size[2];
+    const auto row = [&](std::size_t z, std::size_t y) { return volume.voxels.data() + (z * volume.size[1] + y) * rowLength; };
     for (std::size_t z = 0; z + 1 < volume.size[0]; ++z) {
         for (std::size_t y = 0; y + 1 < volume.size[1]; ++y) {
-            for (std::size_t x = 0; x + 1 < volume.size[2]; ++x) {
-                int configuration = 0;
-                for (int corner = 0; corner < 8; ++corner) {
-                    const auto& d = kCubeCorners[corner];
-                    if (volume.inside(z + d[0], y + d[1], x + d[2])) configuration |= 1 << corner;
-                }
-                double orientation = 1.0;
-                if (configuration & 0x80) {
-                    configuration ^= 0xff;
-                    orientation = -1.0;
-                }
-                const auto& edges = kCubeTriangles[configuration];
-                const Point3 cube{static_cast<double>(z), static_cast<double>(y), static_cast<double>(x)};
-                for (int t = 0; edges[3 * t] >= 0; ++t) {
-                    Point3 corners[3];
-                    for (int k = 0; k < 3; ++k) {
-                        for (int d = 0; d < 3; ++d) {
-                            corners[k][d] = (cube[d] + kEdgeMidpoints[edges[3 * t + k]][d]) * volume.spacing[d];
-                        }
-                    }
-                    const Point3& a = corners[0];
-                    const Point3& b = corners[1];
-                    const Point3& c = corners[2];
-                    sixTimesVolume += orientation * dot(cross(a, b), c);
-                    const Point3 ac{a[0] - c[0], a[1] - c[1], a[2] - c[2]};
-                    const Point3 bc{b[0] - c[0], b[1] - c[1], b[2] - c[2]};
-                    const Point3 normal = cross(ac, bc);
-                    surfaceArea += 0.5 * std::sqrt(dot(normal, normal));
-                }
+            // Corner i (numbered as above) lies on one of these four rows (named by their z and y
+            // offsets), at x or x + 1; voxels are 0 or 1.
+            const std::uint8_t* row00 = row(z, y);
+            const std::uint8_t* row01 = row(z, y + 1);
+            const std::uint8_t* row10 = row(z + 1, y);
+            const std::uint8_t* row11 = row(z + 1, y + 1);
+            for (std::size_t x = 0; x + 1 < rowLength; ++x) {
+                const int configuration = row00[x] | row00[x + 1] << 1 | row01[x + 1] << 2 | row01[x] << 3 |
+                                          row10[x] << 4 | row10[x + 1] << 5 | row11[x + 1] << 6 | row11[x] << 7;
+                if (configuration == 0 || configuration == 0xff) continue; // no surface in this cube
+                const auto c = static_cast<std::size_t>(configuration);
+                ++cubes[c];
+                positionSums[c][0] += static_cast<std::int64_t>(z);
+                positionSums[c][1] += static_cast<std::int64_t>(y);
+                positionSums[c][2] += static_cast<std::int64_t>(x);
             }
         }
+    }
+    const auto surfaces = cubeSurfaces(volume.spacing);
+    double sixTimesVolume = 0.0;
+    double surfaceArea = 0.0;
+    for (std::size_t c = 0; c < 256; ++c) {
+        if (cubes[c] == 0) continue;
+        const double n = static_cast<double>(cubes[c]);
+        double moved = 0.0;
+        for (int d = 0; d < 3; ++d) {
+            moved += surfaces[c].shift[d] * (static_cast<double>(positionSums[c][d]) * volume.spacing[d]);
+        }
+        sixTimesVolume += n * surfaces[c].sixTimesVolume + moved;
+        surfaceArea += n * surfaces[c].area;
     }
     return {sixTimesVolume / 6.0, surfaceArea};
 }
 
-// A mesh vertex: the midpoint of a grid edge between an ROI voxel and a background voxel.
-struct MeshVertex {
-    std::array<std::int64_t, 3> lattice; // twice the (z, y, x) index
-    Point3 position;                     // mm, z, y, x
-};
+// A mesh vertex lies at the midpoint of a grid edge between an ROI voxel and a background
+// voxel; its lattice coordinates are twice the (z, y, x) index, plus one along the edge.
+using Lattice3 = std::array<std::int64_t, 3>;
 
-// Every mesh vertex once: the same points, bit for bit, that cshape.c collects per cube.
-std::vector<MeshVertex> meshVertices(const PaddedVolume& volume) {
-    std::vector<MeshVertex> vertices;
-    for (std::size_t z = 0; z < volume.size[0]; ++z) {
-        for (std::size_t y = 0; y < volume.size[1]; ++y) {
-            for (std::size_t x = 0; x < volume.size[2]; ++x) {
-                const std::array<std::size_t, 3> here{z, y, x};
-                for (int axis = 0; axis < 3; ++axis) {
-                    auto next = here;
-                    if (++next[axis] >= volume.size[axis]) continue;
-                    if (volume.inside(z, y, x) == volume.inside(next[0], next[1], next[2])) continue;
-                    MeshVertex vertex{};
-                    for (int d = 0; d < 3; ++d) {
-                        const double half = d == axis ? 0.5 : 0.0;
-                        vertex.lattice[d] = 2 * static_cast<std::int64_t>(here[d]) + (d == axis ? 1 : 0);
-                        vertex.position[d] = (static_cast<double>(here[d]) + half) * volume.spacing[d];
-                    }
-                    vertices.push_back(vertex);
-                }
-            }
-        }
+// The vertex in mm, computed as cshape.c computes it ((index + 0.5) * spacing along the edge),
+// so that equal pairs give equal bits.
+Point3 vertexPosition(const Lattice3& lattice, const std::array<double, 3>& spacing) {
+    Point3 position{};
+    for (int d = 0; d < 3; ++d) {
+        const double half = lattice[d] % 2 == 1 ? 0.5 : 0.0;
+        position[d] = (static_cast<double>(lattice[d] / 2) + half) * spacing[d];
     }
-    return vertices;
+    return position;
 }
 
 // Squared distance summed in cshape.c's order, so equal pairs give equal bits.
@@ -289,44 +319,70 @@ double squaredDistance(const Point3& a, const Point3& b) {
     return dz * dz + dy * dy + dx * dx;
 }
 
-double largestSquaredDistance(const std::vector<MeshVertex>& vertices, const std::vector<std::size_t>& among) {
+double largestSquaredDistance(const std::vector<Lattice3>& among, const std::array<double, 3>& spacing) {
+    std::vector<Point3> positions;
+    positions.reserve(among.size());
+    for (const auto& lattice : among) positions.push_back(vertexPosition(lattice, spacing));
     double largest = 0.0;
-    for (std::size_t i = 0; i < among.size(); ++i) {
-        for (std::size_t j = i + 1; j < among.size(); ++j) {
-            largest = std::max(largest, squaredDistance(vertices[among[i]].position, vertices[among[j]].position));
+    for (std::size_t i = 0; i < positions.size(); ++i) {
+        for (std::size_t j = i + 1; j < positions.size(); ++j) {
+            largest = std::max(largest, squaredDistance(positions[i], positions[j]));
         }
     }
     return largest;
 }
 
-// Largest squared distance between vertices sharing their coordinate on `axis` (one plane),
-// searched among each plane's extreme points only. Counts, per vertex, the planes it is
-// extreme in: a vertex of the 3D hull is extreme in all three of its planes.
-double planeDiameterSquared(const std::vector<MeshVertex>& vertices, int axis, std::vector<int>& extremeIn) {
-    // Lattice coordinates are small non-negative integers (twice a padded-box index): one
-    // bucket per coordinate.
-    std::int64_t top = 0;
-    for (const auto& vertex : vertices) top = std::max(top, vertex.lattice[axis]);
-    std::vector<std::vector<std::size_t>> planes(static_cast<std::size_t>(top) + 1);
-    for (std::size_t i = 0; i < vertices.size(); ++i) {
-        planes[static_cast<std::size_t>(vertices[i].lattice[axis])].push_back(i);
+// The mesh vertices of the planes normal to one axis (vertices sharing their coordinate on it),
+// kept as what a convex hull can use: per plane and per column (the plane's first coordinate u),
+// the lowest and the highest second coordinate v. The others lie between them, inside the hull.
+class PlaneColumns {
+public:
+    PlaneColumns(int axis, const std::array<std::size_t, 3>& size)
+        : axis_(axis), u_(axis == 0 ? 1 : 0), v_(axis == 2 ? 1 : 2), planes_(2 * size[static_cast<std::size_t>(axis)]),
+          columns_(2 * size[static_cast<std::size_t>(u_)]), low_(planes_ * columns_, kNone), high_(planes_ * columns_, -1) {}
+
+    void add(const Lattice3& vertex) {
+        const std::size_t cell = static_cast<std::size_t>(vertex[axis_]) * columns_ + static_cast<std::size_t>(vertex[u_]);
+        low_[cell] = std::min(low_[cell], vertex[v_]);
+        high_[cell] = std::max(high_[cell], vertex[v_]);
     }
-    const int u = axis == 0 ? 1 : 0;
-    const int v = axis == 2 ? 1 : 2;
-    double largest = 0.0;
-    std::vector<LatticePoint2D> points;
-    for (const auto& members : planes) {
-        if (members.empty()) continue;
-        points.clear();
-        points.reserve(members.size());
-        for (const std::size_t m : members) points.push_back({vertices[m].lattice[u], vertices[m].lattice[v]});
-        std::vector<std::size_t> extreme;
-        for (const std::size_t h : convexHullVertices(points)) extreme.push_back(members[h]);
-        for (const std::size_t e : extreme) ++extremeIn[e];
-        largest = std::max(largest, largestSquaredDistance(vertices, extreme));
+
+    // Largest squared distance within a plane, found among each plane's hull vertices, which
+    // are appended to `extreme`.
+    double diameterSquared(const std::array<double, 3>& spacing, std::vector<Lattice3>& extreme) const {
+        double largest = 0.0;
+        std::vector<LatticePoint2D> points;
+        std::vector<Lattice3> hull;
+        for (std::size_t plane = 0; plane < planes_; ++plane) {
+            points.clear();
+            for (std::size_t column = 0; column < columns_; ++column) {
+                const std::size_t cell = plane * columns_ + column;
+                if (low_[cell] == kNone) continue;
+                const auto u = static_cast<std::int64_t>(column);
+                points.push_back({u, low_[cell]});
+                if (high_[cell] != low_[cell]) points.push_back({u, high_[cell]});
+            }
+            if (points.empty()) continue;
+            hull.clear();
+            for (const std::size_t h : convexHullVertices(points)) {
+                Lattice3 vertex{};
+                vertex[axis_] = static_cast<std::int64_t>(plane);
+                vertex[u_] = points[h][0];
+                vertex[v_] = points[h][1];
+                hull.push_back(vertex);
+            }
+            extreme.insert(extreme.end(), hull.begin(), hull.end());
+            largest = std::max(largest, largestSquaredDistance(hull, spacing));
+        }
+        return largest;
     }
-    return largest;
-}
+
+private:
+    static constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::max();
+    int axis_, u_, v_;
+    std::size_t planes_, columns_;
+    std::vector<std::int64_t> low_, high_; // per plane and column; kNone / -1 where no vertex
+};
 
 struct MeshDiameters {
     double slice = 0.0;  // within an axial plane (same z)
@@ -338,18 +394,42 @@ struct MeshDiameters {
 // PyRadiomics takes the largest vertex-to-vertex distance over all pairs, O(V^2). The farthest
 // pair of a point set is a pair of extreme points (distance to a point is strictly convex
 // along any line), so searching the hull vertices of each plane, and in 3D the vertices that
-// are extreme in all three of their planes, gives the same maxima.
-MeshDiameters meshDiameters(const std::vector<MeshVertex>& vertices) {
-    std::vector<int> extremeIn(vertices.size(), 0);
-    MeshDiameters diameters;
-    diameters.slice = std::sqrt(planeDiameterSquared(vertices, 0, extremeIn));
-    diameters.column = std::sqrt(planeDiameterSquared(vertices, 1, extremeIn));
-    diameters.row = std::sqrt(planeDiameterSquared(vertices, 2, extremeIn));
-    std::vector<std::size_t> candidates;
-    for (std::size_t i = 0; i < vertices.size(); ++i) {
-        if (extremeIn[i] == 3) candidates.push_back(i);
+// are hull vertices of all three of their planes, gives the same maxima. The vertices are the
+// same points, bit for bit, that cshape.c collects per cube; a maximum does not depend on the
+// order they are visited in.
+MeshDiameters meshDiameters(const PaddedVolume& volume) {
+    std::array<PlaneColumns, 3> planes{PlaneColumns(0, volume.size), PlaneColumns(1, volume.size),
+                                       PlaneColumns(2, volume.size)};
+    const auto addVertex = [&](const Lattice3& vertex) {
+        for (auto& axis : planes) axis.add(vertex);
+    };
+    const std::size_t sliceStride = volume.size[1] * volume.size[2];
+    const std::size_t rowStride = volume.size[2];
+    for (std::size_t z = 0; z < volume.size[0]; ++z) {
+        for (std::size_t y = 0; y < volume.size[1]; ++y) {
+            const std::uint8_t* row = volume.voxels.data() + z * sliceStride + y * rowStride;
+            for (std::size_t x = 0; x < volume.size[2]; ++x) {
+                const std::uint8_t here = row[x];
+                const auto lz = 2 * static_cast<std::int64_t>(z), ly = 2 * static_cast<std::int64_t>(y),
+                           lx = 2 * static_cast<std::int64_t>(x);
+                if (z + 1 < volume.size[0] && here != row[x + sliceStride]) addVertex({lz + 1, ly, lx});
+                if (y + 1 < volume.size[1] && here != row[x + rowStride]) addVertex({lz, ly + 1, lx});
+                if (x + 1 < volume.size[2] && here != row[x + 1]) addVertex({lz, ly, lx + 1});
+            }
+        }
     }
-    diameters.all = std::sqrt(largestSquaredDistance(vertices, candidates));
+    std::array<std::vector<Lattice3>, 3> extreme;
+    MeshDiameters diameters;
+    diameters.slice = std::sqrt(planes[0].diameterSquared(volume.spacing, extreme[0]));
+    diameters.column = std::sqrt(planes[1].diameterSquared(volume.spacing, extreme[1]));
+    diameters.row = std::sqrt(planes[2].diameterSquared(volume.spacing, extreme[2]));
+    for (auto& list : extreme) std::sort(list.begin(), list.end());
+    std::vector<Lattice3> inTwo, candidates;
+    std::set_intersection(extreme[0].begin(), extreme[0].end(), extreme[1].begin(), extreme[1].end(),
+                          std::back_inserter(inTwo));
+    std::set_intersection(inTwo.begin(), inTwo.end(), extreme[2].begin(), extreme[2].end(),
+                          std::back_inserter(candidates));
+    diameters.all = std::sqrt(largestSquaredDistance(candidates, volume.spacing));
     return diameters;
 }
 
@@ -567,7 +647,7 @@ FeatureList computeShape(const Mask& mask, const Settings& /*settings*/, const s
 
     ShapeMeasures measures;
     measures.mesh = marchingCubes(volume);
-    measures.diameters = meshDiameters(meshVertices(volume));
+    measures.diameters = meshDiameters(volume);
     measures.eigenvalues = principalMoments(volume, diagnostics);
     measures.voxelCount = static_cast<double>(std::count(volume.voxels.begin(), volume.voxels.end(), 1));
     measures.voxelVolume = volume.spacing[0] * volume.spacing[2] * volume.spacing[1];

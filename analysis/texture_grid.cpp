@@ -61,17 +61,22 @@ TextureGrid makeTextureGrid(const DiscretizedRoi& roi, int reach, int excludedAx
     std::array<std::size_t, 3> lower{geometry.size[0], geometry.size[1], geometry.size[2]};
     std::array<std::size_t, 3> upper{0, 0, 0};
     std::size_t roiVoxelCount = 0;
-    std::size_t source = 0;
+    const std::size_t rowLength = geometry.size[0];
     for (std::size_t z = 0; z < geometry.size[2]; ++z) {
         for (std::size_t y = 0; y < geometry.size[1]; ++y) {
-            for (std::size_t x = 0; x < geometry.size[0]; ++x, ++source) {
-                if (!roi.mask[source]) continue;
-                ++roiVoxelCount;
-                const std::array<std::size_t, 3> at{x, y, z};
-                for (int axis = 0; axis < 3; ++axis) {
-                    lower[axis] = std::min(lower[axis], at[axis]);
-                    upper[axis] = std::max(upper[axis], at[axis] + 1);
-                }
+            // A row widens the box by its first and last ROI voxel.
+            const std::uint8_t* row = roi.mask.data() + geometry.offset(0, y, z);
+            std::size_t first = 0;
+            while (first < rowLength && row[first] == 0) ++first;
+            if (first == rowLength) continue;
+            std::size_t last = rowLength;
+            while (row[last - 1] == 0) --last;
+            for (std::size_t x = first; x < last; ++x) roiVoxelCount += row[x] != 0;
+            const std::array<std::size_t, 3> rowLower{first, y, z};
+            const std::array<std::size_t, 3> rowUpper{last, y + 1, z + 1};
+            for (int axis = 0; axis < 3; ++axis) {
+                lower[axis] = std::min(lower[axis], rowLower[axis]);
+                upper[axis] = std::max(upper[axis], rowUpper[axis]);
             }
         }
     }
