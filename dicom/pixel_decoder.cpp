@@ -71,8 +71,12 @@ std::string frameContext(const std::filesystem::path& file, int frameNumber) {
     return file.string() + " frame " + std::to_string(frameNumber);
 }
 
+// A palette descriptor announces at most 65536 entries (PS3.3 C.7.6.3.1.5).
+constexpr std::size_t kMaxPaletteEntries = 65536;
+
 // Expands Segmented Palette Color Lookup Table Data (PS3.3 C.7.9.2): discrete, linear and
-// indirect segments.
+// indirect segments. A few words of linear or indirect segments can announce billions of
+// entries, so expansion stops at the most a palette can have.
 void expandSegments(const std::vector<std::uint16_t>& data, std::size_t begin, std::size_t end,
                     std::vector<std::uint16_t>& out, int depth, const std::string& where) {
     std::size_t i = begin;
@@ -80,6 +84,9 @@ void expandSegments(const std::vector<std::uint16_t>& data, std::size_t begin, s
         if (i + 1 >= end) throw LoadError(where + ": truncated segment");
         const std::uint16_t opcode = data[i];
         const std::uint16_t length = data[i + 1];
+        if (opcode != 2 && out.size() + length > kMaxPaletteEntries) {
+            throw LoadError(where + ": segments expand past " + std::to_string(kMaxPaletteEntries) + " entries");
+        }
         if (opcode == 0) {
             if (i + 2 + length > end) throw LoadError(where + ": discrete segment runs past the data");
             out.insert(out.end(), data.begin() + static_cast<std::ptrdiff_t>(i + 2),
@@ -90,7 +97,8 @@ void expandSegments(const std::vector<std::uint16_t>& data, std::size_t begin, s
             if (i + 2 >= end) throw LoadError(where + ": truncated linear segment");
             const double y0 = out.back();
             const double y1 = data[i + 2];
-            for (std::uint16_t k = 1; k <= length; ++k) {
+            // A 16-bit counter would wrap before passing a length of 65535 and never stop.
+            for (std::uint32_t k = 1; k <= length; ++k) {
                 out.push_back(static_cast<std::uint16_t>(std::lround(y0 + (y1 - y0) * k / length)));
             }
             i += 3;
@@ -102,7 +110,10 @@ void expandSegments(const std::vector<std::uint16_t>& data, std::size_t begin, s
             for (std::uint16_t s = 0; s < length; ++s) {
                 if (j + 1 >= data.size()) throw LoadError(where + ": indirect segment points past the data");
                 const std::size_t next = data[j] == 0 ? j + 2 + data[j + 1] : data[j] == 1 ? j + 3 : j + 4;
+                const std::size_t before = out.size();
                 expandSegments(data, j, std::min(next, data.size()), out, depth + 1, where);
+                // Empty segments would let a few words loop billions of times without adding entries.
+                if (out.size() == before) throw LoadError(where + ": indirect segment refers to an empty segment");
                 j = next;
             }
             i += 4;
