@@ -258,6 +258,24 @@ void writeImageFile(const SynthOptions& options, const Identity& identity, const
     saveFile(file, path);
 }
 
+// Writes one image and records it in the study and the SEG: its frame (the region mask on the
+// whole image) and its segment, numbered by the caller.
+void addImage(const SynthOptions& options, const Identity& identity, const std::string& seriesUid,
+              const UltrasoundImage& image, const std::filesystem::path& path,
+              const std::vector<std::uint8_t>& regionMask, SegSegment segment, SynthStudy& study, SegDescription& seg) {
+    writeImageFile(options, identity, seriesUid, image, path);
+    study.imageFiles.push_back(path);
+    study.imageSopInstanceUids.push_back(image.sopInstanceUid);
+    seg.sourceSopInstanceUids.push_back(image.sopInstanceUid);
+    SegFrame frame;
+    frame.sourceSopClassUid = kUltrasoundImageStorage;
+    frame.sourceSopInstanceUid = image.sopInstanceUid;
+    frame.segmentNumber = segment.number;
+    frame.mask = toImageMask(regionMask);
+    seg.frames.push_back(std::move(frame));
+    seg.segments.push_back(std::move(segment));
+}
+
 } // namespace
 
 SegDescription writeUltrasoundImages(const SynthOptions& options, const Identity& identity,
@@ -293,19 +311,8 @@ SegDescription writeUltrasoundImages(const SynthOptions& options, const Identity
                         decimalString(options.lesionDiameterMm) + " mm";
         image.anatomicRegion = {"76752008", "SCT", "Breast"};
         image.pixels = renderImage(random, map);
-        const auto path = outDir / (identity.accessionNumber + "_us_tumour.dcm");
-        writeImageFile(options, identity, seriesUid, image, path);
-
-        study.imageFiles.push_back(path);
-        study.imageSopInstanceUids.push_back(image.sopInstanceUid);
-        seg.sourceSopInstanceUids.push_back(image.sopInstanceUid);
-        SegFrame frame;
-        frame.sourceSopClassUid = kUltrasoundImageStorage;
-        frame.sourceSopInstanceUid = image.sopInstanceUid;
-        frame.segmentNumber = 1;
-        frame.mask = toImageMask(regionMask);
-        seg.frames.push_back(std::move(frame));
-        seg.segments.push_back(tumourSegment(identity, 1));
+        addImage(options, identity, seriesUid, image, outDir / (identity.accessionNumber + "_us_tumour.dcm"),
+                 regionMask, tumourSegment(identity, 1), study, seg);
     }
 
     if (options.includeLymphNode) {
@@ -321,19 +328,8 @@ SegDescription writeUltrasoundImages(const SynthOptions& options, const Identity
                             : "SYNTHETIC axillary lymph node, thin cortex, fatty hilum";
         image.anatomicRegion = {"91470000", "SCT", "Axilla"};
         image.pixels = renderImage(random, map);
-        const auto path = outDir / (identity.accessionNumber + "_us_node.dcm");
-        writeImageFile(options, identity, seriesUid, image, path);
-
-        study.imageFiles.push_back(path);
-        study.imageSopInstanceUids.push_back(image.sopInstanceUid);
-        seg.sourceSopInstanceUids.push_back(image.sopInstanceUid);
-        SegFrame frame;
-        frame.sourceSopClassUid = kUltrasoundImageStorage;
-        frame.sourceSopInstanceUid = image.sopInstanceUid;
-        frame.segmentNumber = 2;
-        frame.mask = toImageMask(regionMask);
-        seg.frames.push_back(std::move(frame));
-        seg.segments.push_back(lymphNodeSegment(identity, 2));
+        addImage(options, identity, seriesUid, image, outDir / (identity.accessionNumber + "_us_node.dcm"),
+                 regionMask, lymphNodeSegment(identity, 2), study, seg);
     }
     study.imageSeriesInstanceUid = seriesUid;
     return seg;
