@@ -1,6 +1,7 @@
 #include "test_support.h"
 
 #include <arpa/inet.h>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -156,6 +157,14 @@ void ChildProcess::kill9() {
     ::waitpid(pid_, &status, 0);
     reaped_ = true;
     exitCode_ = -SIGKILL;
+}
+
+bool waitFor(const std::function<bool()>& condition, int seconds) {
+    for (int waited = 0; waited < seconds * 4; ++waited) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    return condition();
 }
 
 } // namespace radnode::test

@@ -1,6 +1,8 @@
 // Small helpers shared by the test suites: temporary directories and child processes.
 #pragma once
 
+#include <functional>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -61,5 +63,8 @@ private:
 
 // Waits until something accepts TCP connections on 127.0.0.1:port.
 bool waitForPort(int port, int timeoutMs);
+
+// Polls the condition every 250 ms for up to `seconds`; true as soon as it holds.
+bool waitFor(const std::function<bool()>& condition, int seconds);
 
 } // namespace radnode::test

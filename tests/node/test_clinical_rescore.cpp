@@ -14,14 +14,6 @@ using namespace radnode::test;
 
 namespace {
 
-bool waitFor(const std::function<bool()>& condition, int seconds) {
-    for (int waited = 0; waited < seconds * 4; ++waited) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    }
-    return condition();
-}
-
 const char* const kNomogram = R"yaml(schema: 2
 model:
   name: test-nomogram

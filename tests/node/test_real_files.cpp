@@ -16,14 +16,6 @@ namespace {
 
 const std::filesystem::path kDicom = std::filesystem::path(RADNODE_TEST_DATA_DIR) / "dicom";
 
-bool waitFor(const std::function<bool()>& condition, int seconds) {
-    for (int waited = 0; waited < seconds * 4; ++waited) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    }
-    return condition();
-}
-
 // dcmsend rather than storescu: storescu cannot convert JPEG 2000 and then picks a context
 // it cannot use; dcmsend proposes the file's own transfer syntax, which the node stores as is.
 std::string send(int port, const std::vector<std::filesystem::path>& files) {

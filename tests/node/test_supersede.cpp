@@ -14,14 +14,6 @@ using namespace radnode::test;
 
 namespace {
 
-bool waitFor(const std::function<bool()>& condition, int seconds) {
-    for (int waited = 0; waited < seconds * 4; ++waited) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    }
-    return condition();
-}
-
 } // namespace
 
 TEST_CASE("a late instance re-analyses the study and the new SR supersedes the first") {
