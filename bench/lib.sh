@@ -112,7 +112,10 @@ stop_storescp() {
 send() {
     local port=$1 aet=$2
     shift 2
-    storescu -aet BENCH -aec "$aet" --max-pdu 131072 -R 127.0.0.1 "$port" "$@" >/dev/null 2>&1
+    local output
+    # On failure the last lines of storescu's output say why (refused, aborted, timed out).
+    output=$(storescu -aet BENCH -aec "$aet" --max-pdu 131072 -R 127.0.0.1 "$port" "$@" 2>&1) ||
+        { printf '%s\n' "$output" | tail -n 3 >&2; return 1; }
 }
 
 # One synthetic study: prints its files (images, then SEG).
@@ -122,7 +125,8 @@ synth_study() { # modality seed outdir [more synth options]
     "$RADNODE" synth --modality "$modality" --seed "$seed" --out "$out" "$@" | tail -n +2
 }
 
-db() { sqlite3 -batch -noheader "$1" "$2"; }
+# The node writes while we read: wait for its locks instead of failing the query.
+db() { sqlite3 -batch -noheader -cmd ".timeout 10000" "$1" "$2"; }
 
 status_kib() { awk -v key="$2:" '$1 == key {print $2}' "/proc/$1/status"; }
 

@@ -13,6 +13,7 @@
 #include "node/tls_settings.h"
 #include "storage/node_store.h"
 
+#include <malloc.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -231,6 +232,11 @@ void NodeService::Impl::workerLoop(int index) {
             continue;
         }
         runJob(*job); // a job that started is finished (or failed) before the worker stops
+        // A DBT job frees hundreds of MB of pixel and filter buffers. glibc keeps freed heap
+        // memory in each thread's arena and, after one large free, raises its mmap threshold
+        // so later large buffers come from those arenas too; without a trim the node's RSS
+        // settles at the largest job of each worker instead of returning to its idle size.
+        malloc_trim(0);
     }
 }
 
