@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <stdexcept>
 
 namespace radnode::analysis {
 
@@ -58,8 +59,10 @@ std::optional<double> rawValue(const ModelInput& input, Evaluation& evaluation) 
     return value;
 }
 
-std::optional<double> linearPredictor(const RadScore& score, Evaluation& evaluation) {
-    double sum = score.intercept;
+// The inputs standardised and clipped, in input order; nullopt when one is missing (every
+// missing one is named in `evaluation`, not only the first).
+std::optional<std::vector<double>> standardisedInputs(const RadScore& score, Evaluation& evaluation) {
+    std::vector<double> values;
     bool complete = true;
     for (const auto& input : score.inputs) {
         const auto value = rawValue(input, evaluation);
@@ -70,17 +73,51 @@ std::optional<double> linearPredictor(const RadScore& score, Evaluation& evaluat
         double standardised = (*value - input.mean) / input.sd;
         if (input.clipLow) standardised = std::max(standardised, *input.clipLow);
         if (input.clipHigh) standardised = std::min(standardised, *input.clipHigh);
-        sum += input.coefficient * standardised;
+        values.push_back(standardised);
     }
     if (!complete) return std::nullopt;
-    return sum;
+    return values;
+}
+
+// The rad-score's value by its family (see ScoreFamily); nullopt when an input is missing.
+std::optional<double> radScoreValue(const RadScore& score, Evaluation& evaluation) {
+    const auto inputs = standardisedInputs(score, evaluation);
+    if (!inputs) return std::nullopt;
+    switch (score.family) {
+    case ScoreFamily::linear: {
+        double sum = score.intercept;
+        for (std::size_t i = 0; i < inputs->size(); ++i) sum += score.inputs[i].coefficient * (*inputs)[i];
+        return sum;
+    }
+    case ScoreFamily::svm:
+        if (!score.svm) throw std::logic_error("rad-score " + score.name + ": family svm without a classifier");
+        return svmDecisionValue(*score.svm, *inputs);
+    case ScoreFamily::boostedTrees: {
+        if (!score.booster) throw std::logic_error("rad-score " + score.name + ": family boosted_trees without a booster");
+        const std::vector<float> row(inputs->begin(), inputs->end()); // XGBoost scores float inputs
+        return static_cast<double>(score.booster->margins({row}).at(0));
+    }
+    }
+    throw std::logic_error("rad-score " + score.name + ": unknown family");
+}
+
+// A rad-score alone in its level gives the logit of the level's probability: its value for
+// the logit-scale families; for an SVM the logit of svmProbability, Platt's sigmoid as libsvm
+// (and scikit-learn's predict_proba) clip and couple it, so the node reports what they report.
+double standaloneLogit(const RadScore& score, double value) {
+    if (score.family != ScoreFamily::svm) return value;
+    if (!score.svm || !score.svm->plattA || !score.svm->plattB) {
+        throw std::logic_error("rad-score " + score.name + ": an SVM without Platt coefficients gives no probability");
+    }
+    const double probability = svmProbability(*score.svm, value);
+    return std::log(probability) - std::log1p(-probability);
 }
 
 // Scores one level; nullopt when an input is missing (named in `evaluation`).
 std::optional<LevelScore> scoreLevel(const ModelLevel& level, Evaluation& evaluation) {
     bool complete = true;
     for (const auto& radScore : level.radScores) {
-        const auto value = linearPredictor(radScore, evaluation);
+        const auto value = radScoreValue(radScore, evaluation);
         if (value) {
             evaluation.radScores.push_back({radScore.name, *value});
         } else {
@@ -89,9 +126,9 @@ std::optional<LevelScore> scoreLevel(const ModelLevel& level, Evaluation& evalua
     }
     std::optional<double> logit;
     if (level.nomogram) {
-        logit = linearPredictor(*level.nomogram, evaluation);
+        logit = radScoreValue(*level.nomogram, evaluation);
     } else if (complete && !level.radScores.empty()) {
-        logit = evaluation.radScores.front().value;
+        logit = standaloneLogit(level.radScores.front(), evaluation.radScores.front().value);
     }
     if (!complete || !logit) return std::nullopt;
     LevelScore score;
@@ -147,7 +184,51 @@ ModelScore scoreWithFallbackVisited(const Model& model, const std::vector<Model>
     return replacement;
 }
 
+std::string radScoreFamilyDescription(const RadScore& score) {
+    switch (score.family) {
+    case ScoreFamily::linear:
+        return "logistic regression";
+    case ScoreFamily::svm:
+        return std::string("SVM (") + (score.svm && score.svm->kernel == SvmKernel::linear ? "linear" : "RBF") + " kernel)";
+    case ScoreFamily::boostedTrees:
+        return "gradient-boosted trees (XGBoost)";
+    }
+    return "unknown";
+}
+
 } // namespace
+
+std::string scoreFamilyName(ScoreFamily family) {
+    switch (family) {
+    case ScoreFamily::linear:
+        return "linear";
+    case ScoreFamily::svm:
+        return "svm";
+    case ScoreFamily::boostedTrees:
+        return "boosted_trees";
+    }
+    return "unknown";
+}
+
+std::optional<ScoreFamily> parseScoreFamily(const std::string& name) {
+    for (ScoreFamily family : {ScoreFamily::linear, ScoreFamily::svm, ScoreFamily::boostedTrees}) {
+        if (scoreFamilyName(family) == name) return family;
+    }
+    return std::nullopt;
+}
+
+std::string modelFamilyDescription(const Model& model) {
+    const ModelLevel& level = model.first;
+    if (!level.nomogram) {
+        return level.radScores.empty() ? "logistic regression" : radScoreFamilyDescription(level.radScores.front());
+    }
+    // Inside a nomogram a linear rad-score is a term, not a regression of its own.
+    std::vector<std::string> families;
+    for (const auto& score : level.radScores) {
+        addOnce(families, score.family == ScoreFamily::linear ? "linear rad-score" : radScoreFamilyDescription(score));
+    }
+    return "logistic nomogram over " + (families.empty() ? std::string("clinical covariates") : joined(families));
+}
 
 std::string inputLabel(const ModelInput& input) {
     if (!input.radScore.empty()) return "rad-score " + input.radScore;

@@ -4,6 +4,9 @@
 // 1-2 vs >= 3 nodes). Model files (config/model_file.h) describe them.
 #pragma once
 
+#include "analysis/booster.h"
+#include "analysis/svm_classifier.h"
+
 #include <functional>
 #include <map>
 #include <optional>
@@ -31,12 +34,30 @@ struct ModelInput {
     std::optional<double> clipLow{}, clipHigh{}; // applied to the standardised value
 };
 
-// intercept + sum(coefficient * standardised input): a linear predictor on the logit scale.
+// How a rad-score turns its standardised inputs into one value:
+//  linear:        intercept + sum(coefficient * standardised input), on the logit scale;
+//  svm:           the SVM decision value (analysis/svm_classifier.h); alone in a level its
+//                 probability is Platt's, logistic(-(A * value + B)), as libsvm clips and
+//                 couples it (svmProbability: what scikit-learn's predict_proba gives);
+//  boostedTrees:  the booster's margin (XGBoost, analysis/booster.h), on the logit scale.
+// Non-linear families take the inputs' standardised values in input order and ignore their
+// coefficients; as nomogram terms they are used like any rad-score (the papers' "SVM signature
+// + clinical factors" nomograms).
+enum class ScoreFamily { linear, svm, boostedTrees };
+
+std::string scoreFamilyName(ScoreFamily family); // as in model files: "linear", "svm", "boosted_trees"
+std::optional<ScoreFamily> parseScoreFamily(const std::string& name);
+
 struct RadScore {
     std::string name = "rad-score";
-    double intercept = 0.0;
-    std::vector<ModelInput> inputs; // radiomics features and/or covariates
+    ScoreFamily family = ScoreFamily::linear;
+    double intercept = 0.0;          // linear only
+    std::vector<ModelInput> inputs;  // radiomics features and/or covariates
+    std::optional<SvmClassifier> svm; // family svm
+    std::optional<BoostedTrees> booster; // family boostedTrees, loaded when the model file is read
+    std::string boosterFile;         // family boostedTrees: the XGBoost JSON file, as the model file names it
 };
+
 
 struct ModelThreshold {
     std::string name; // e.g. "default", "youden", "rule-out"
@@ -75,6 +96,11 @@ struct Model {
     bool robustness = true;
     double robustnessMarginMm = 0.0;
 };
+
+// For reports and the SR, from the first level: "logistic regression", "SVM (RBF kernel)",
+// "SVM (linear kernel)", "gradient-boosted trees (XGBoost)"; with a nomogram
+// "logistic nomogram over <the rad-scores' families>".
+std::string modelFamilyDescription(const Model& model);
 
 // Clinical covariate values by key ("ki67" -> "35"), as entered; validated on entry.
 using ClinicalValues = std::map<std::string, std::string>;

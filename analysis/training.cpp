@@ -51,6 +51,27 @@ void checkData(const TrainingData& data, const TrainingSettings& settings) {
     }
 }
 
+// Why the MI filter dropped column k: the first kept, more relevant column it shares more
+// than the threshold of the smaller entropy with ("MI 0.93 of the smaller entropy with NAME").
+std::string mutualInformationReason(const Eigen::MatrixXd& x, const std::vector<int>& labels, std::size_t k,
+                                    const std::vector<std::size_t>& kept, const MutualInformationSettings& settings,
+                                    const std::vector<std::string>& names, const std::vector<std::size_t>& columns) {
+    const auto bins = [&](std::size_t j) { return equalFrequencyBins(columnValues(x, j), settings.bins); };
+    const std::vector<int> mine = bins(k);
+    const double myEntropy = mutualInformation(mine, mine);
+    if (!(myEntropy > 0)) return "MI: a single bin of " + std::to_string(settings.bins);
+    const double myRelevance = mutualInformation(mine, labels);
+    for (const std::size_t other : kept) {
+        const std::vector<int> theirs = bins(other);
+        const double smaller = std::min(myEntropy, mutualInformation(theirs, theirs));
+        const double shared = mutualInformation(mine, theirs);
+        if (mutualInformation(theirs, labels) >= myRelevance && shared > settings.redundancyThreshold * smaller) {
+            return "MI " + fixed(shared / smaller, 2) + " of the smaller entropy with " + names[columns[other]];
+        }
+    }
+    return "MI redundant";
+}
+
 } // namespace
 
 TrainingResult trainRadiomicsModel(const TrainingData& data, const TrainingSettings& settings) {
@@ -128,11 +149,20 @@ TrainingResult trainRadiomicsModel(const TrainingData& data, const TrainingSetti
     for (std::size_t k = 0; k < associated.size(); ++k) {
         associatedValues.col(static_cast<Eigen::Index>(k)) = data.features.col(static_cast<Eigen::Index>(associated[k]));
     }
-    const std::vector<std::size_t> distinct = removeRedundantFeatures(associatedValues, pValues, settings.correlationThreshold,
-                                                                      settings.correlationMethod);
+    const bool byMutualInformation = settings.redundancy == RedundancyMethod::mutualInformation;
+    const std::vector<std::size_t> distinct =
+        byMutualInformation ? removeRedundantByMutualInformation(associatedValues, data.labels, settings.mutualInformation)
+                            : removeRedundantFeatures(associatedValues, pValues, settings.correlationThreshold,
+                                                      settings.correlationMethod);
     for (std::size_t k = 0; k < associated.size(); ++k) {
         if (std::find(distinct.begin(), distinct.end(), k) != distinct.end()) {
             result.candidates.push_back(associated[k]);
+            continue;
+        }
+        if (byMutualInformation) {
+            result.decisions[associated[k]].dropped = mutualInformationReason(associatedValues, data.labels, k, distinct,
+                                                                              settings.mutualInformation, data.featureNames,
+                                                                              associated);
             continue;
         }
         // Name the kept feature it duplicates, for the report.

@@ -7,6 +7,7 @@
 #include "analysis/feature_selection.h"
 #include "analysis/lasso.h"
 #include "analysis/logistic_regression.h"
+#include "analysis/mutual_information.h"
 #include "analysis/roc.h"
 
 #include <Eigen/Dense>
@@ -25,6 +26,9 @@ enum class LambdaChoice { min, oneStandardError };
 // lasso: the rad-score uses the LASSO coefficients at the chosen lambda (shrunken; what the
 // cross-validation judged). refit: an unpenalised logistic fit on the features LASSO kept.
 enum class FinalCoefficients { lasso, refit };
+// Step 4: |correlation| (the smaller p stays) or normalised mutual information (the more
+// relevant, by MI with the outcome, stays; analysis/mutual_information.h).
+enum class RedundancyMethod { correlation, mutualInformation };
 
 struct TrainingSettings {
     int folds = 10;
@@ -37,6 +41,8 @@ struct TrainingSettings {
     double pThreshold = 0.05;        // keep when p < threshold; 1 keeps everything
     CorrelationMethod correlationMethod = CorrelationMethod::spearman;
     double correlationThreshold = 0.9; // drop when |r| > threshold with a better-scoring feature
+    RedundancyMethod redundancy = RedundancyMethod::correlation;
+    MutualInformationSettings mutualInformation; // with RedundancyMethod::mutualInformation
     LassoSettings lasso;
 };
 

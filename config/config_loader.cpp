@@ -37,7 +37,7 @@ std::string formatError(const std::string& file, int line, const std::string& ke
 const std::map<std::string, std::vector<std::string>>& knownKeys() {
     static const std::map<std::string, std::vector<std::string>> keys{
         {"", {"listener", "storage", "assembly", "workers", "delivery", "destinations", "analysis", "models",
-              "http", "log_level"}},
+              "http", "log_level", "log_include_phi", "audit"}},
         {"listener", {"ae_title", "port", "allowed_peers", "max_associations", "max_associations_per_peer", "max_pdu",
                       "dimse_timeout", "acse_timeout", "minimum_free_disk", "tls"}},
         {"listener.allowed_peers[]", {"ae_title", "host", "certificate_cn", "certificate_sha256"}},
@@ -47,11 +47,13 @@ const std::map<std::string, std::vector<std::string>>& knownKeys() {
         {"workers", {"count", "max_attempts", "lease_duration"}},
         {"delivery",
          {"max_age", "initial_backoff", "max_backoff", "series_description", "series_number", "summary_images"}},
-        {"destinations[]", {"name", "ae_title", "host", "port", "calling_ae_title", "tls"}},
+        {"destinations[]", {"name", "ae_title", "host", "port", "calling_ae_title", "tls", "sr_format"}},
         {"destinations[].tls", {"certificate", "private_key", "trusted_certificates", "check_host_name", "profile"}},
         {"analysis", {"rings_mm", "pyradiomics_params", "age_from_dicom"}},
         {"models[]", {"file"}},
         {"http", {"enabled", "bind", "port", "token_file"}},
+        {"audit", {"syslog"}},
+        {"audit.syslog", {"enabled", "host", "port", "app_name", "source_id"}},
     };
     return keys;
 }
@@ -552,6 +554,11 @@ Destination readDestination(const Value& value) {
         destination.callingAeTitle = asAeTitle(*v, false);
     }
     if (const auto v = section.get("tls")) destination.tls = readTls(*v, false);
+    if (const auto v = section.get("sr_format")) {
+        const std::string format = asString(*v);
+        if (format == "enhanced") destination.srFormat = SrFormat::Enhanced;
+        else if (format != "comprehensive-3d") v->fail("unknown SR format '" + format + "' (comprehensive-3d, enhanced)");
+    }
     return destination;
 }
 
@@ -630,6 +637,30 @@ void readHttp(const Value& value, HttpConfig& http) {
     }
 }
 
+// RFC 5424 header fields: printable ASCII, no spaces, bounded length.
+std::string asSyslogField(const Value& value, std::size_t maxLength) {
+    const std::string text = asString(value);
+    if (text.empty() || text.size() > maxLength) {
+        value.fail("expected 1 to " + std::to_string(maxLength) + " characters, got " + describe(value.node));
+    }
+    for (const char c : text) {
+        if (c < 33 || c > 126) value.fail("'" + text + "' must be printable ASCII without spaces (an RFC 5424 header field)");
+    }
+    return text;
+}
+
+void readAudit(const Value& value, AuditSyslogConfig& syslog) {
+    const Section section(value, "audit");
+    const auto syslogValue = section.get("syslog");
+    if (!syslogValue) return;
+    const Section settings(*syslogValue, "audit.syslog");
+    if (const auto v = settings.get("enabled")) syslog.enabled = asBoolean(*v);
+    if (const auto v = settings.get("host")) syslog.host = asSyslogField(*v, 255);
+    if (const auto v = settings.get("port")) syslog.port = static_cast<int>(asInteger(*v, 1, 65535));
+    if (const auto v = settings.get("app_name")) syslog.appName = asSyslogField(*v, 48);
+    if (const auto v = settings.get("source_id")) syslog.sourceId = asString(*v);
+}
+
 NodeConfig readConfig(const std::string& yamlText, const Source& source) {
     YAML::Node root;
     try {
@@ -659,6 +690,14 @@ NodeConfig readConfig(const std::string& yamlText, const Source& source) {
             v->fail("unknown log level '" + level + "' (debug, info, warning, error)");
         }
         config.logLevel = level;
+    }
+    if (const auto v = section.get("audit")) readAudit(*v, config.auditSyslog);
+    if (const auto v = section.get("log_include_phi")) {
+        config.logIncludePhi = asBoolean(*v);
+        // Patient identifiers in journald are for a debugging session, not for routine running.
+        if (config.logIncludePhi && config.logLevel != "debug") {
+            v->fail("patient identifiers in the logs need log_level: debug (now '" + config.logLevel + "')");
+        }
     }
     resolveDerivedPaths(config);
     return config;

@@ -19,7 +19,8 @@ namespace {
 
 class ModelReader {
 public:
-    ModelReader(std::string source, const AnalysisConfig* analysis) : source_(std::move(source)), analysis_(analysis) {}
+    ModelReader(std::string source, const AnalysisConfig* analysis, std::filesystem::path baseFolder)
+        : source_(std::move(source)), analysis_(analysis), baseFolder_(std::move(baseFolder)) {}
 
     [[noreturn]] void fail(const YAML::Node& node, const std::string& key, const std::string& reason) const {
         const int line = node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
@@ -75,8 +76,11 @@ public:
         }
     }
 
-    // One weighted term; `allowed` says which sources a term may name in this place.
-    analysis::ModelInput input(const YAML::Node& item, const std::string& path, bool allowRadScore) const {
+    // One term; `allowRadScore` says whether it may name a rad-score in this place, `weighted`
+    // whether it carries a coefficient (linear rad-scores and nomograms) or must not (SVM and
+    // boosted trees take the standardised values as they are).
+    analysis::ModelInput input(const YAML::Node& item, const std::string& path, bool allowRadScore,
+                               bool weighted = true) const {
         const std::string where = path.substr(0, path.size() - 1);
         onlyKeys(item, where, {"roi", "view", "feature", "covariate", "level", "rad_score", "mean", "sd",
                                "coefficient", "clip_low", "clip_high"});
@@ -106,7 +110,11 @@ public:
         input.mean = number(item, "mean", path, !input.radScore.empty() || !input.level.empty() ? false : true, 0.0);
         input.sd = number(item, "sd", path, !input.radScore.empty() || !input.level.empty() ? false : true, 1.0);
         if (input.sd <= 0.0) fail(item["sd"], path + "sd", "must be positive");
-        input.coefficient = number(item, "coefficient", path, true);
+        if (weighted) {
+            input.coefficient = number(item, "coefficient", path, true);
+        } else if (item["coefficient"]) {
+            fail(item["coefficient"], path + "coefficient", "applies to linear rad-scores only (this family weighs its inputs itself)");
+        }
         if (item["clip_low"]) input.clipLow = number(item, "clip_low", path, true);
         if (item["clip_high"]) input.clipHigh = number(item, "clip_high", path, true);
         if (input.clipLow && input.clipHigh && *input.clipLow > *input.clipHigh) {
@@ -119,17 +127,106 @@ public:
         const std::string where = path.substr(0, path.size() - 1);
         const std::string listKey = nomogram ? "terms" : "inputs";
         onlyKeys(node, where, nomogram ? std::set<std::string>{"intercept", "terms"}
-                                       : std::set<std::string>{"name", "intercept", "inputs"});
+                                       : std::set<std::string>{"name", "family", "intercept", "inputs", "svm", "booster"});
         analysis::RadScore score;
         if (nomogram) score.name = "nomogram";
         if (!nomogram) score.name = text(node, "name", path, true);
-        score.intercept = number(node, "intercept", path, true);
+        if (node["family"]) {
+            const auto family = analysis::parseScoreFamily(text(node, "family", path, true));
+            if (!family) fail(node["family"], path + "family", "must be linear, svm or boosted_trees");
+            score.family = *family;
+        }
+        const bool linear = score.family == analysis::ScoreFamily::linear;
+        if (linear) {
+            score.intercept = number(node, "intercept", path, true);
+        } else if (node["intercept"]) {
+            fail(node["intercept"], path + "intercept", "applies to linear rad-scores only");
+        }
         const YAML::Node inputs = node[listKey];
         if (!inputs || !inputs.IsSequence() || inputs.size() == 0) fail(inputs ? inputs : node, path + listKey, "must be a non-empty list");
         for (std::size_t i = 0; i < inputs.size(); ++i) {
-            score.inputs.push_back(input(inputs[i], path + listKey + "[" + std::to_string(i) + "].", nomogram));
+            score.inputs.push_back(input(inputs[i], path + listKey + "[" + std::to_string(i) + "].", nomogram, linear));
+        }
+        if (score.family != analysis::ScoreFamily::svm && node["svm"]) fail(node["svm"], path + "svm", "needs family: svm");
+        if (score.family != analysis::ScoreFamily::boostedTrees && node["booster"]) {
+            fail(node["booster"], path + "booster", "needs family: boosted_trees");
+        }
+        if (score.family == analysis::ScoreFamily::svm) score.svm = svm(node, path, score.inputs.size());
+        if (score.family == analysis::ScoreFamily::boostedTrees) {
+            score.boosterFile = text(node, "booster", path, true);
+            score.booster = booster(node["booster"], path + "booster", score.boosterFile, score.inputs.size());
         }
         return score;
+    }
+
+    // family svm: kernel, gamma (RBF), rho, optional Platt coefficients, and the support
+    // vectors with their dual coefficients, or for a linear kernel the weights alone.
+    analysis::SvmClassifier svm(const YAML::Node& parent, const std::string& parentPath, std::size_t inputCount) const {
+        const std::string path = parentPath + "svm.";
+        const YAML::Node node = parent["svm"];
+        if (!node) fail(parent, parentPath + "svm", "is required for family svm");
+        onlyKeys(node, parentPath + "svm", {"kernel", "gamma", "rho", "platt", "support_vectors", "weights"});
+        analysis::SvmClassifier svm;
+        const auto kernel = analysis::parseSvmKernel(text(node, "kernel", path, true));
+        if (!kernel) fail(node["kernel"], path + "kernel", "must be linear or rbf");
+        svm.kernel = *kernel;
+        if (svm.kernel == analysis::SvmKernel::rbf) {
+            svm.gamma = number(node, "gamma", path, true);
+            if (svm.gamma <= 0.0) fail(node["gamma"], path + "gamma", "must be positive");
+        } else if (node["gamma"]) {
+            fail(node["gamma"], path + "gamma", "applies to the rbf kernel only");
+        }
+        svm.rho = number(node, "rho", path, true);
+        if (const YAML::Node platt = node["platt"]) {
+            onlyKeys(platt, path + "platt", {"a", "b"});
+            svm.plattA = number(platt, "a", path + "platt.", true);
+            svm.plattB = number(platt, "b", path + "platt.", true);
+        }
+        const auto vector = [&](const YAML::Node& list, const std::string& key) {
+            if (!list || !list.IsSequence()) fail(list ? list : node, key, "must be a list of numbers");
+            if (list.size() != inputCount) {
+                fail(list, key, "has " + std::to_string(list.size()) + " values but the rad-score has " +
+                                    std::to_string(inputCount) + " inputs");
+            }
+            std::vector<double> values;
+            for (std::size_t i = 0; i < list.size(); ++i) values.push_back(numberOf(list[i], key + "[" + std::to_string(i) + "]"));
+            return values;
+        };
+        const YAML::Node vectors = node["support_vectors"];
+        if (node["weights"]) {
+            if (svm.kernel != analysis::SvmKernel::linear) fail(node["weights"], path + "weights", "applies to the linear kernel only");
+            if (vectors) fail(node["weights"], path + "weights", "give either weights or support_vectors");
+            // decision(x) = <w, x> - rho: one support vector w with dual coefficient 1.
+            svm.supportVectors.push_back(vector(node["weights"], path + "weights"));
+            svm.dualCoefficients.push_back(1.0);
+            return svm;
+        }
+        if (!vectors || !vectors.IsSequence() || vectors.size() == 0) {
+            fail(vectors ? vectors : node, path + "support_vectors", "must be a non-empty list");
+        }
+        for (std::size_t i = 0; i < vectors.size(); ++i) {
+            const std::string itemPath = path + "support_vectors[" + std::to_string(i) + "].";
+            onlyKeys(vectors[i], itemPath.substr(0, itemPath.size() - 1), {"coefficient", "x"});
+            svm.dualCoefficients.push_back(number(vectors[i], "coefficient", itemPath, true));
+            if (!vectors[i]["x"]) fail(vectors[i], itemPath + "x", "is required");
+            svm.supportVectors.push_back(vector(vectors[i]["x"], itemPath + "x"));
+        }
+        return svm;
+    }
+
+    // family boosted_trees: the XGBoost JSON file, relative to the model file's folder.
+    analysis::BoostedTrees booster(const YAML::Node& node, const std::string& key, const std::string& name,
+                                   std::size_t inputCount) const {
+        if (name.empty()) fail(node, key, "must name the booster's XGBoost JSON file");
+        std::filesystem::path file(name);
+        if (file.is_relative()) file = baseFolder_ / file;
+        std::error_code error;
+        if (!std::filesystem::is_regular_file(file, error)) fail(node, key, "booster file " + file.string() + " not found");
+        try {
+            return analysis::BoostedTrees::loadFile(file, inputCount);
+        } catch (const std::exception& loadError) {
+            fail(node, key, loadError.what());
+        }
     }
 
     void classes(const YAML::Node& node, const std::string& path, analysis::ModelLevel& level) const {
@@ -174,6 +271,9 @@ public:
             }
         } else if (level.radScores.size() != 1) {
             fail(scores, path + "rad_scores", "several rad-scores need a nomogram that combines them");
+        } else if (const auto& svm = level.radScores.front().svm; svm && !(svm->plattA && svm->plattB)) {
+            fail(scores[0]["svm"], path + "rad_scores[0].svm.platt",
+                 "an SVM alone in a level needs Platt coefficients for its probability (or a nomogram over it)");
         }
         const YAML::Node thresholds = node["thresholds"];
         if (!thresholds || !thresholds.IsSequence() || thresholds.size() == 0) {
@@ -229,6 +329,7 @@ private:
 
     std::string source_;
     const AnalysisConfig* analysis_;
+    std::filesystem::path baseFolder_; // relative booster files are found here (empty: the current directory)
 };
 
 // Schema 1: one rad-score written inline (intercept, inputs, threshold, classes).
@@ -310,14 +411,15 @@ void readPolicies(const ModelReader& reader, const YAML::Node& node, analysis::M
 
 } // namespace
 
-analysis::Model parseModel(const std::string& yamlText, const std::string& sourceName, const AnalysisConfig* analysis) {
+analysis::Model parseModel(const std::string& yamlText, const std::string& sourceName, const AnalysisConfig* analysis,
+                           const std::filesystem::path& baseFolder) {
     YAML::Node root;
     try {
         root = YAML::Load(yamlText);
     } catch (const YAML::ParserException& error) {
         throw std::invalid_argument(sourceName + ":" + std::to_string(error.mark.line + 1) + ": " + error.msg);
     }
-    const ModelReader reader(sourceName, analysis);
+    const ModelReader reader(sourceName, analysis, baseFolder);
     reader.onlyKeys(root, "", {"schema", "model"});
     const double schema = reader.number(root, "schema", "", true);
     if (schema != 1 && schema != 2) {
@@ -366,7 +468,7 @@ analysis::Model readModelFile(const std::filesystem::path& file, const AnalysisC
     if (!in) throw std::invalid_argument("cannot read model file " + file.string());
     std::ostringstream text;
     text << in.rdbuf();
-    return parseModel(text.str(), file.string(), analysis);
+    return parseModel(text.str(), file.string(), analysis, file.parent_path());
 }
 
 namespace {

@@ -16,8 +16,10 @@ inline constexpr int kModelSchemaVersion = 2;
 
 // Without `analysis`, feature and ROI names are checked for form only; with it, every
 // radiomics input must be a feature and an ROI the node computes under those settings.
+// A boosted-trees rad-score's booster file, when relative, is found in `baseFolder` (empty:
+// the current directory); readModelFile passes the model file's folder.
 analysis::Model parseModel(const std::string& yamlText, const std::string& sourceName,
-                           const AnalysisConfig* analysis = nullptr);
+                           const AnalysisConfig* analysis = nullptr, const std::filesystem::path& baseFolder = {});
 analysis::Model readModelFile(const std::filesystem::path& file, const AnalysisConfig* analysis = nullptr);
 
 // Reads every model, checks the inputs against `analysis`, and checks the set: names are

@@ -2,6 +2,7 @@
 
 #include "config/model_file.h"
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -44,7 +45,9 @@ std::string quoted(const std::string& text) {
     return out + "\"";
 }
 
-void writeInput(std::ostream& out, const analysis::ModelInput& input, const std::string& indent) {
+// `weighted`: linear rad-scores and nomogram terms carry a coefficient; SVM and boosted-trees
+// inputs do not.
+void writeInput(std::ostream& out, const analysis::ModelInput& input, const std::string& indent, bool weighted = true) {
     out << indent << "- ";
     if (!input.radScore.empty()) {
         out << "rad_score: " << quoted(input.radScore) << "\n";
@@ -58,19 +61,58 @@ void writeInput(std::ostream& out, const analysis::ModelInput& input, const std:
     }
     out << indent << "  mean: " << number(input.mean) << "\n";
     out << indent << "  sd: " << number(input.sd) << "\n";
-    out << indent << "  coefficient: " << number(input.coefficient) << "\n";
+    if (weighted) out << indent << "  coefficient: " << number(input.coefficient) << "\n";
     if (input.clipLow) out << indent << "  clip_low: " << number(*input.clipLow) << "\n";
     if (input.clipHigh) out << indent << "  clip_high: " << number(*input.clipHigh) << "\n";
 }
 
+std::string numberList(const std::vector<double>& values) {
+    std::string text = "[";
+    for (std::size_t i = 0; i < values.size(); ++i) text += (i ? ", " : "") + number(values[i]);
+    return text + "]";
+}
+
+void writeSvm(std::ostream& out, const analysis::SvmClassifier& svm, const std::string& indent) {
+    out << indent << "svm:\n";
+    out << indent << "  kernel: " << quoted(analysis::svmKernelName(svm.kernel)) << "\n";
+    if (svm.kernel == analysis::SvmKernel::rbf) out << indent << "  gamma: " << number(svm.gamma) << "\n";
+    out << indent << "  rho: " << number(svm.rho) << "\n";
+    if (svm.plattA && svm.plattB) {
+        out << indent << "  platt: {a: " << number(*svm.plattA) << ", b: " << number(*svm.plattB) << "}\n";
+    }
+    // Support vectors rather than a linear kernel's weights, so the decision values read back
+    // computed in the same order, to the last bit.
+    out << indent << "  support_vectors:\n";
+    for (std::size_t i = 0; i < svm.supportVectors.size(); ++i) {
+        const double coefficient = i < svm.dualCoefficients.size() ? svm.dualCoefficients[i] : 0.0;
+        out << indent << "    - {coefficient: " << number(coefficient) << ", x: " << numberList(svm.supportVectors[i]) << "}\n";
+    }
+}
+
+void writeRadScore(std::ostream& out, const analysis::RadScore& score, const std::string& indent) {
+    using analysis::ScoreFamily;
+    out << indent << "- name: " << quoted(score.name) << "\n";
+    // Linear is the default: linear models keep the bytes they had before families existed.
+    if (score.family != ScoreFamily::linear) out << indent << "  family: " << quoted(analysis::scoreFamilyName(score.family)) << "\n";
+    if (score.family == ScoreFamily::linear) out << indent << "  intercept: " << number(score.intercept) << "\n";
+    out << indent << "  inputs:\n";
+    for (const auto& input : score.inputs) writeInput(out, input, indent + "    ", score.family == ScoreFamily::linear);
+    if (score.family == ScoreFamily::svm) {
+        if (!score.svm) throw std::invalid_argument("rad-score " + score.name + ": family svm without a classifier");
+        writeSvm(out, *score.svm, indent + "  ");
+    }
+    if (score.family == ScoreFamily::boostedTrees) {
+        if (score.boosterFile.empty()) {
+            throw std::invalid_argument("rad-score " + score.name +
+                                        ": no booster file named (writeModelFile saves the booster beside the model file)");
+        }
+        out << indent << "  booster: " << quoted(score.boosterFile) << "\n";
+    }
+}
+
 void writeLevel(std::ostream& out, const analysis::ModelLevel& level, const std::string& indent) {
     out << indent << "rad_scores:\n";
-    for (const auto& score : level.radScores) {
-        out << indent << "  - name: " << quoted(score.name) << "\n";
-        out << indent << "    intercept: " << number(score.intercept) << "\n";
-        out << indent << "    inputs:\n";
-        for (const auto& input : score.inputs) writeInput(out, input, indent + "      ");
-    }
+    for (const auto& score : level.radScores) writeRadScore(out, score, indent + "  ");
     if (level.nomogram) {
         out << indent << "nomogram:\n";
         out << indent << "  intercept: " << number(level.nomogram->intercept) << "\n";
@@ -83,6 +125,14 @@ void writeLevel(std::ostream& out, const analysis::ModelLevel& level, const std:
     }
     out << indent << "classes: {negative: " << quoted(level.negativeClass) << ", positive: " << quoted(level.positiveClass)
         << "}\n";
+}
+
+// The booster file of a boosted-trees rad-score, beside the model file:
+// "<model file stem>[.second-level].<rad-score name>.xgboost.json", the name made file-safe.
+std::string boosterFileName(const std::filesystem::path& modelFile, const analysis::RadScore& score, bool secondLevel) {
+    std::string name;
+    for (char c : score.name) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '-';
+    return modelFile.stem().string() + (secondLevel ? ".second-level." : ".") + name + ".xgboost.json";
 }
 
 } // namespace
@@ -123,7 +173,19 @@ std::string modelFileYaml(const analysis::Model& model) {
     return out.str();
 }
 
-void writeModelFile(const analysis::Model& model, const std::filesystem::path& file) {
+void writeModelFile(const analysis::Model& original, const std::filesystem::path& file) {
+    // Boosters first, so the model file never names a booster that is not there yet.
+    analysis::Model model = original;
+    const auto saveBoosters = [&](analysis::ModelLevel& level, bool secondLevel) {
+        for (auto& score : level.radScores) {
+            if (score.family != analysis::ScoreFamily::boostedTrees) continue;
+            if (!score.booster) throw std::invalid_argument("rad-score " + score.name + ": family boosted_trees without a booster");
+            score.boosterFile = boosterFileName(file, score, secondLevel);
+            score.booster->saveFile(file.parent_path() / score.boosterFile);
+        }
+    };
+    saveBoosters(model.first, false);
+    if (model.secondLevel) saveBoosters(*model.secondLevel, true);
     const std::string text = modelFileYaml(model);
     const std::filesystem::path temporary = file.string() + ".tmp";
     {

@@ -33,6 +33,10 @@ struct AllowedPeer {
     std::string certificateSha256;   // empty: not bound; else lower-case hex pairs joined by ':'
 };
 
+// The SR storage class a destination receives: Comprehensive 3D SR, or Enhanced SR for a PACS
+// that does not accept the former (the node then writes one more SR instance, same content).
+enum class SrFormat { Comprehensive3d, Enhanced };
+
 // A C-STORE destination for results.
 struct Destination {
     std::string name;
@@ -41,6 +45,7 @@ struct Destination {
     int port = 104;
     std::string callingAeTitle; // empty: the node's own AE title
     std::optional<TlsConfig> tls; // set: deliveries use DICOM TLS
+    SrFormat srFormat = SrFormat::Comprehensive3d;
 };
 
 // The DICOM listener. It accepts TCP connections on every interface (DCMTK 3.6.7's DcmSCP
@@ -113,6 +118,16 @@ struct HttpConfig {
     std::optional<std::filesystem::path> tokenFile; // set: every request but /healthz needs the token
 };
 
+// DICOM audit messages (PS3.15 A.5) sent as syslog over UDP to an audit record repository
+// (docs/audit.md). Off unless enabled; the SQLite audit trail is kept either way.
+struct AuditSyslogConfig {
+    bool enabled = false;
+    std::string host = "127.0.0.1"; // numeric address or host name, resolved when the node starts
+    int port = 514;
+    std::string appName = "radnode"; // RFC 5424 APP-NAME
+    std::string sourceId;            // AuditSourceID; empty: the host name
+};
+
 struct NodeConfig {
     ListenerConfig listener;
     StorageConfig storage;
@@ -124,6 +139,10 @@ struct NodeConfig {
     std::vector<ModelRef> models;
     HttpConfig http;
     std::string logLevel = "info"; // debug, info, warning, error
+    // Debugging at a site: patient ID and accession number in the ingest, job and delivery
+    // log lines. Accepted only with logLevel "debug" (the loader refuses it otherwise).
+    bool logIncludePhi = false;
+    AuditSyslogConfig auditSyslog;
 };
 
 // Fill derived paths (database, file store) from the state directory.

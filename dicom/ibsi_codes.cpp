@@ -156,4 +156,33 @@ const std::vector<IbsiFeature>& ibsiFeatureTable() {
     return kTable;
 }
 
+// IBSI reference manual, "Feature aggregation" and the aggregation tables of the texture
+// families. With one slice, 2D and 2.5D coincide; the 2D codes name what was done.
+std::optional<IbsiAggregation> ibsiAggregation(const std::string& featureClass, TextureMatrices matrices) {
+    if (featureClass == "glcm" || featureClass == "glrlm") {
+        switch (matrices) {
+        case TextureMatrices::SingleSlice: return IbsiAggregation{"BTW3", "2D:avg, averaged over slices and directions"};
+        case TextureMatrices::SlicesMerged: return IbsiAggregation{"JJUI", "2.5D:dmrg, merged per direction and averaged"};
+        case TextureMatrices::Volume: return IbsiAggregation{"ITBB", "3D:avg, averaged over 3D directions"};
+        }
+    }
+    if (featureClass == "glszm" || featureClass == "gldm" || featureClass == "ngtdm") {
+        switch (matrices) {
+        case TextureMatrices::SingleSlice: return IbsiAggregation{"8QNN", "2D, averaged over slices"};
+        case TextureMatrices::SlicesMerged: return IbsiAggregation{"62GR", "2.5D, merged over all slices"};
+        case TextureMatrices::Volume: return IbsiAggregation{"KOBO", "3D, calculated from single 3D matrix"};
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<TextureMatrices> textureMatricesOf(const std::string& aggregationCode) {
+    for (const auto matrices : {TextureMatrices::SingleSlice, TextureMatrices::SlicesMerged, TextureMatrices::Volume}) {
+        for (const char* featureClass : {"glcm", "glszm"}) {
+            if (aggregationCode == ibsiAggregation(featureClass, matrices)->code) return matrices;
+        }
+    }
+    return std::nullopt;
+}
+
 } // namespace radnode::dicom

@@ -34,4 +34,25 @@ const IbsiFeature* ibsiFeature(const std::string& featureClass, const std::strin
 // Every row, for tests and documentation.
 const std::vector<IbsiFeature>& ibsiFeatureTable();
 
+// IBSI feature aggregation (IBSI 5QB6): how a texture feature's values over directions and
+// slices became one value. It depends on the texture matrices' geometry:
+enum class TextureMatrices {
+    SingleSlice,  // a 2D image: in-plane directions only
+    SlicesMerged, // a volume with force2D: in-plane matrices, each accumulated over all slices
+    Volume,       // a volume in 3D: 13 directions (26-connected neighbourhoods)
+};
+inline constexpr const char* kIbsiFeatureAggregationCode = "5QB6";
+inline constexpr const char* kIbsiFeatureAggregationMeaning = "Feature aggregation";
+struct IbsiAggregation {
+    const char* code;    // "ITBB"
+    const char* meaning; // "3D:avg, averaged over 3D directions"
+};
+// What PyRadiomics does, in IBSI's terms: GLCM and GLRLM features are computed per direction
+// and averaged (2D:avg BTW3, 2.5D:dmrg JJUI, 3D:avg ITBB); GLSZM, GLDM (IBSI's NGLDM) and NGTDM
+// come from one matrix (2D 8QNN, 2.5D 62GR, 3D KOBO). nullopt for any other feature class
+// (first order, shape: not aggregated).
+std::optional<IbsiAggregation> ibsiAggregation(const std::string& featureClass, TextureMatrices matrices);
+// The matrices an aggregation code implies (the reader's way back); nullopt for other codes.
+std::optional<TextureMatrices> textureMatricesOf(const std::string& aggregationCode);
+
 } // namespace radnode::dicom

@@ -2,6 +2,8 @@
 // values: what the writer is given and what the reader gives back. No DCMTK types here.
 #pragma once
 
+#include "dicom/ibsi_codes.h"
+
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -54,6 +56,10 @@ struct SrRoiGroup {
     std::vector<SrInstanceRef> sources; // images the SEG was drawn on (Image Library, evidence)
     std::string sourceSeriesUid;
     std::vector<SrMeasurement> measurements;
+    // The texture matrices' geometry, written as each texture feature's IBSI feature aggregation
+    // modifier (dicom/ibsi_codes.h). Unset: a single slice for planar groups, 3D for volumetric
+    // ones. Read back from those modifiers; unset when the group has no texture feature.
+    std::optional<TextureMatrices> textureMatrices;
 };
 
 // One model's output for the study. radScore and probabilityPercent are absent when the model
@@ -62,6 +68,7 @@ struct SrModelResult {
     std::string modelName, modelVersion;
     std::string deviceUid; // Contributing Equipment Device UID: a new one for every model version
     std::string validationSummary;
+    std::string family; // "logistic regression", "SVM (RBF kernel)", ... (analysis::modelFamilyDescription)
     std::optional<double> radScore;           // UCUM "1"
     std::optional<double> probabilityPercent; // UCUM "%"
     double thresholdPercent = 50.0;           // UCUM "%"
@@ -98,8 +105,15 @@ struct SrDocumentSpec {
     bool enhancedSr = false;
 };
 
+// The two SR storage classes radnode writes: Comprehensive 3D SR by default; Enhanced SR for a
+// destination configured so (sr_format: enhanced). radnode's content uses no SCOORD3D and no
+// by-reference relationship, so both carry the same tree.
+inline constexpr const char* kComprehensive3dSrSopClassUid = "1.2.840.10008.5.1.4.1.1.88.34";
+inline constexpr const char* kEnhancedSrSopClassUid = "1.2.840.10008.5.1.4.1.1.88.22";
+
 // A result SR as read back from a file.
 struct SrDocumentContent {
+    std::string sopClassUid;
     std::string sopInstanceUid, seriesInstanceUid, studyInstanceUid;
     std::string patientId, patientName, accessionNumber;
     std::string seriesDescription, contentDate, contentTime;
@@ -148,6 +162,7 @@ inline constexpr Private kUnstable{"UNSTABLE", "Unstable result: interpret with 
 inline constexpr Private kInputUsed{"INPUTUSED", "Model input used"};
 inline constexpr Private kInputMissing{"INPUTMISSING", "Model input missing"};
 inline constexpr Private kValidation{"VALIDATION", "Model validation summary"};
+inline constexpr Private kModelFamily{"MODELFAMILY", "Model family"};
 inline constexpr Private kClinicalUsed{"CLINUSED", "Clinical model input used"};
 inline constexpr Private kClinicalMissing{"CLINMISSING", "Clinical model input missing"};
 inline constexpr Private kProbabilitySpread{"PROBSPREAD", "Probability spread under contour perturbation"};

@@ -77,15 +77,18 @@ struct ParsedGroup {
     std::string algorithmName, algorithmVersion, algorithmParameters;
 };
 
-// The feature name of a NUM item: its Equivalent Meaning when it has one, else its meaning.
-// The cursor is on the NUM item and stays there.
-std::string featureNameAt(DSRDocumentTree& tree) {
+// The feature name of a NUM item: its Equivalent Meaning when it has one, else its meaning;
+// an IBSI feature aggregation modifier sets `matrices`. The cursor is on the NUM item and stays there.
+std::string featureNameAt(DSRDocumentTree& tree, std::optional<TextureMatrices>& matrices) {
     std::string name = text(tree.getCurrentContentItem().getConceptName().getCodeMeaning());
     if (tree.gotoChild() != 0) {
         do {
             const DSRContentItem& child = tree.getCurrentContentItem();
             if (is(child.getConceptName(), CODE_DCM_EquivalentMeaningOfConceptName))
                 name = text(child.getStringValue());
+            if (is(child.getConceptName(), kIbsiFeatureAggregationCode, kIbsiCodingScheme)) {
+                if (const auto found = textureMatricesOf(text(child.getCodeValue().getCodeValue()))) matrices = found;
+            }
         } while (tree.gotoNext() != 0);
         tree.gotoParent();
     }
@@ -161,7 +164,7 @@ ParsedGroup parseGroup(DSRDocumentTree& tree) {
                 model.probabilitySpreadPercent = number;
             } else {
                 roi.measurements.push_back(
-                    SrMeasurement{featureNameAt(tree), number, text(value.getMeasurementUnit().getCodeValue())});
+                    SrMeasurement{featureNameAt(tree, roi.textureMatrices), number, text(value.getMeasurementUnit().getCodeValue())});
             }
         } else if (is(concept, srcode::kPredictedClass)) {
             model.predictedClass = text(item.getCodeValue().getCodeValue());
@@ -183,6 +186,8 @@ ParsedGroup parseGroup(DSRDocumentTree& tree) {
             model.clinicalInputsMissing.push_back(text(item.getStringValue()));
         } else if (is(concept, srcode::kValidation)) {
             model.validationSummary = text(item.getStringValue());
+        } else if (is(concept, srcode::kModelFamily)) {
+            model.family = text(item.getStringValue());
         }
     } while (tree.gotoNext() != 0);
     return parsed;
@@ -226,6 +231,7 @@ SrDocumentContent readSr(const std::filesystem::path& srFile) {
     if (status.bad()) throw SrError(where + ": not a readable structured report: " + status.text());
 
     SrDocumentContent content;
+    content.sopClassUid = detail::getString(dataset, DCM_SOPClassUID);
     content.sopInstanceUid = detail::getString(dataset, DCM_SOPInstanceUID);
     content.seriesInstanceUid = detail::getString(dataset, DCM_SeriesInstanceUID);
     content.studyInstanceUid = detail::getString(dataset, DCM_StudyInstanceUID);

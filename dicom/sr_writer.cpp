@@ -213,6 +213,26 @@ std::string abbreviatedMeaning(std::string name) {
     return name;
 }
 
+// ---- IBSI feature aggregation
+
+TextureMatrices groupTextureMatrices(const SrRoiGroup& group) {
+    if (group.textureMatrices) return *group.textureMatrices;
+    return group.volumetric ? TextureMatrices::Volume : TextureMatrices::SingleSlice;
+}
+
+// The value of a texture feature's Feature aggregation modifier; nullopt for other features.
+std::optional<DSRCodedEntryValue> aggregationCode(const SrRoiGroup& group, const std::string& featureName) {
+    const auto parts = splitPyradiomicsName(featureName);
+    if (!parts) return std::nullopt;
+    const auto aggregation = ibsiAggregation(parts->featureClass, groupTextureMatrices(group));
+    if (!aggregation) return std::nullopt;
+    return DSRCodedEntryValue(aggregation->code, kIbsiCodingScheme, aggregation->meaning);
+}
+
+DSRCodedEntryValue featureAggregationConcept() {
+    return DSRCodedEntryValue(kIbsiFeatureAggregationCode, kIbsiCodingScheme, kIbsiFeatureAggregationMeaning);
+}
+
 // ---- content items
 
 // The qualifiers radnode adds to a measurement group (TID 1410/1411/1501 are extensible):
@@ -313,6 +333,10 @@ std::unique_ptr<DSRDocumentSubTree> planarGroup(const SrRoiGroup& group, const A
                         DSRCodedEntryValue(imageType->value, imageType->scheme, imageType->meaning)),
                     what + " image type");
         }
+        if (const auto aggregation = aggregationCode(group, measurement.featureName)) {
+            addModifier(DSR::VT_Code, featureAggregationConcept());
+            require(tree->getCurrentContentItem().setCodeValue(*aggregation), what + " feature aggregation");
+        }
         if (concept.meaning != measurement.featureName) {
             addModifier(DSR::VT_Text, CODE_DCM_EquivalentMeaningOfConceptName);
             require(tree->getCurrentContentItem().setStringValue(measurement.featureName), what);
@@ -355,6 +379,10 @@ void addVolumetricGroup(TID1500_MeasurementReport& report, const SrRoiGroup& gro
                         privateCode(srcode::kImageType),
                         DSRCodedEntryValue(imageType->value, imageType->scheme, imageType->meaning)),
                     what + " image type");
+        }
+        if (const auto aggregation = aggregationCode(group, measurement.featureName)) {
+            require(measurements.getMeasurement().addModifier(featureAggregationConcept(), *aggregation),
+                    what + " feature aggregation");
         }
         if (concept.meaning != measurement.featureName) {
             require(measurements.getMeasurement().setEquivalentMeaningOfConceptName(measurement.featureName), what);
@@ -402,6 +430,7 @@ void addModelGroup(TID1500_MeasurementReport& report, const SrModelResult& model
     for (const auto& key : model.clinicalInputsUsed) addText(privateCode(srcode::kClinicalUsed), key);
     for (const auto& key : model.clinicalInputsMissing) addText(privateCode(srcode::kClinicalMissing), key);
     addText(privateCode(srcode::kValidation), model.validationSummary);
+    addText(privateCode(srcode::kModelFamily), model.family);
 }
 
 // ---- document structure after expansion
@@ -655,6 +684,7 @@ bool usesIbsiCodes(const SrDocumentSpec& spec) {
     for (const auto& group : spec.groups) {
         for (const auto& measurement : group.measurements) {
             if (featureConcept(measurement.featureName).scheme == kIbsiCodingScheme) return true;
+            if (aggregationCode(group, measurement.featureName)) return true;
         }
     }
     return false;
@@ -790,6 +820,7 @@ WrittenSr writeSr(const SrDocumentSpec& input, const std::filesystem::path& outF
     addContributingEquipment(dataset, spec);
 
     WrittenSr written;
+    written.sopClassUid = detail::getString(dataset, DCM_SOPClassUID);
     written.sopInstanceUid = detail::getString(dataset, DCM_SOPInstanceUID);
     written.seriesInstanceUid = detail::getString(dataset, DCM_SeriesInstanceUID);
     written.file = outFile;

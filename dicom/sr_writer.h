@@ -10,7 +10,7 @@
 namespace radnode::dicom {
 
 struct WrittenSr {
-    std::string sopInstanceUid, seriesInstanceUid;
+    std::string sopClassUid, sopInstanceUid, seriesInstanceUid;
     std::filesystem::path file;
 };
 

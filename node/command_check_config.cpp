@@ -53,7 +53,8 @@ void printSummary(std::ostream& out, const std::string& file, const config::Node
     for (std::size_t i = 0; i < config.destinations.size(); ++i) {
         const auto& d = config.destinations[i];
         out << (i ? "                " : "  destinations  ") << d.name << ": " << d.aeTitle << "@" << d.host << ":"
-            << d.port << (d.tls ? " (TLS " + d.tls->profile + ")" : std::string()) << "\n";
+            << d.port << (d.tls ? " (TLS " + d.tls->profile + ")" : std::string())
+            << (d.srFormat == config::SrFormat::Enhanced ? ", Enhanced SR" : "") << "\n";
     }
     if (models.empty()) out << "  models        none\n";
     for (std::size_t i = 0; i < models.size(); ++i) {

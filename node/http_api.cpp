@@ -128,9 +128,10 @@ json flagList(const std::string& flags) {
     return list;
 }
 
-json scoreJson(const storage::ScoreRecord& score) {
+json scoreJson(const storage::ScoreRecord& score, const std::string& family) {
     return json{{"model", score.modelName},
                 {"model_version", score.modelVersion},
+                {"family", family},
                 {"scored", score.scored},
                 {"reason", score.reason},
                 {"probability", optionalNumber(score.probability)},
@@ -142,7 +143,9 @@ json scoreJson(const storage::ScoreRecord& score) {
 
 json resultJson(const ResultSummary& result) {
     json scores = json::array();
-    for (const auto& score : result.scores) scores.push_back(scoreJson(score));
+    for (std::size_t i = 0; i < result.scores.size(); ++i) {
+        scores.push_back(scoreJson(result.scores[i], i < result.scoreFamilies.size() ? result.scoreFamilies[i] : ""));
+    }
     json deliveries = json::array();
     for (const auto& delivery : result.deliveries) {
         deliveries.push_back(json{{"destination", delivery.destination},

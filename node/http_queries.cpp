@@ -1,5 +1,7 @@
 #include "node/http_queries.h"
 
+#include <nlohmann/json.hpp>
+
 namespace radnode::node {
 
 using storage::Statement;
@@ -79,6 +81,22 @@ void HttpQueries::fillResultDetails(ResultSummary& result) {
         score.predictedClass = scores.text(7);
         score.flags = scores.text(8);
         result.scores.push_back(std::move(score));
+    }
+    // The family is not a result_scores column: the summary JSON written with the result has it.
+    Statement summary(database_, "SELECT summary FROM results WHERE id = ?");
+    summary.bind(1, result.id);
+    const auto stored = nlohmann::json::parse(summary.step() ? summary.text(0) : std::string(), nullptr, false);
+    for (const auto& score : result.scores) {
+        std::string family;
+        if (stored.is_object() && stored.contains("models") && stored["models"].is_array()) {
+            for (const auto& model : stored["models"]) {
+                if (model.is_object() && model.value("name", "") == score.modelName &&
+                    model.value("version", "") == score.modelVersion) {
+                    family = model.value("family", "");
+                }
+            }
+        }
+        result.scoreFamilies.push_back(family);
     }
     Statement deliveries(database_, "SELECT destination, state, coalesce(last_status, ''), coalesce(last_error, ''), "
                                     "attempts FROM deliveries WHERE result_id = ? ORDER BY id");

@@ -27,6 +27,9 @@ struct ResultSummary {
     std::optional<std::int64_t> supersedes;
     bool superseded = false; // a later result of the same study replaced it
     std::vector<storage::ScoreRecord> scores;
+    // Per score, the model family ("SVM (RBF kernel)") from the result's stored summary JSON;
+    // empty for results written before the SR named families.
+    std::vector<std::string> scoreFamilies;
     std::vector<DeliveryStatus> deliveries;
 };
 

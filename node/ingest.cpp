@@ -27,9 +27,10 @@ dicom::StoreStatus Ingest::store(const dicom::ReceivedInstance& instance) {
     const char* event = stored.outcome == storage::StoreOutcome::Duplicate    ? "instance.duplicate"
                         : stored.outcome == storage::StoreOutcome::NewVersion ? "instance.new_version"
                                                                               : "instance.received";
-    logEvent(LogLevel::Info, event,
-             {{"sop_class", instance.sopClassUid}, {"calling_ae", instance.association.callingAe},
-              {"version", std::to_string(stored.version)}});
+    LogFields fields{{"sop_class", instance.sopClassUid}, {"calling_ae", instance.association.callingAe},
+                     {"version", std::to_string(stored.version)}};
+    addPatientIdentifiers(fields, instance.patientId, instance.accessionNumber);
+    logEvent(LogLevel::Info, event, fields);
     return dicom::StoreStatus{dicom::status::kSuccess, ""};
 }
 

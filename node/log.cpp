@@ -12,6 +12,7 @@ namespace {
 // The one process-wide setting: a log threshold is what every logger has, and threading it
 // through every call would obscure the code more than it would clarify.
 std::atomic<int> threshold{static_cast<int>(LogLevel::Info)};
+std::atomic<bool> patientIdentifiers{false}; // log_include_phi, off unless a site debugs
 
 const char* name(LogLevel level) {
     switch (level) {
@@ -38,6 +39,15 @@ std::string quoted(const std::string& value) {
 } // namespace
 
 void setLogThreshold(LogLevel level) { threshold = static_cast<int>(level); }
+
+void setLogPatientIdentifiers(bool include) { patientIdentifiers = include; }
+bool loggingPatientIdentifiers() { return patientIdentifiers; }
+
+void addPatientIdentifiers(LogFields& fields, const std::string& patientId, const std::string& accessionNumber) {
+    if (!patientIdentifiers) return;
+    fields.emplace_back("patient_id", patientId);
+    fields.emplace_back("accession", accessionNumber);
+}
 
 LogLevel parseLogLevel(const std::string& text) {
     if (text == "debug") return LogLevel::Debug;

@@ -1,5 +1,6 @@
 #include "node/outbox_sender.h"
 
+#include "dicom/sr_content.h"
 #include "dicom/store_scu.h"
 #include "node/log.h"
 #include "node/tls_settings.h"
@@ -8,6 +9,18 @@
 #include <chrono>
 
 namespace radnode::node {
+
+std::vector<std::filesystem::path> filesToSend(const storage::DeliveryRow& delivery, config::SrFormat format) {
+    std::vector<std::filesystem::path> files{delivery.srPath};
+    for (const auto& object : delivery.objects) {
+        if (object.sopClassUid != dicom::kEnhancedSrSopClassUid) {
+            files.push_back(object.path);
+        } else if (format == config::SrFormat::Enhanced) {
+            files.front() = object.path;
+        }
+    }
+    return files;
+}
 
 OutboxSender::OutboxSender(storage::NodeStore& store, std::vector<config::Destination> destinations,
                            config::DeliveryConfig delivery, std::string callingAeTitle, Metrics* metrics)
@@ -38,19 +51,24 @@ int OutboxSender::tick(std::int64_t nowMs) {
         // The SR first, then the objects that travel with it; the first failure decides, and
         // a retry sends them all again under the same SOP Instance UIDs (idempotent at a PACS).
         const auto started = std::chrono::steady_clock::now();
-        auto outcome = dicom::sendFile(target, delivery.srPath);
-        for (const auto& object : delivery.objects) {
+        const auto files = filesToSend(delivery, destination->srFormat);
+        dicom::SendOutcome outcome;
+        for (const auto& file : files) {
+            outcome = dicom::sendFile(target, file);
             if (!outcome.ok()) break;
-            outcome = dicom::sendFile(target, object.path);
         }
         if (metrics_) {
             metrics_->observe(Stage::Delivery,
                               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         }
-        const LogFields fields{{"delivery", std::to_string(delivery.id)},
-                               {"destination", delivery.destination},
-                               {"status", outcome.status},
-                               {"detail", outcome.detail}};
+        LogFields fields{{"delivery", std::to_string(delivery.id)},
+                         {"destination", delivery.destination},
+                         {"sr", files.front().stem().string()},
+                         {"status", outcome.status},
+                         {"detail", outcome.detail}};
+        if (loggingPatientIdentifiers()) {
+            addPatientIdentifiers(fields, store_.patientId(delivery.studyUid), store_.accessionNumber(delivery.studyUid));
+        }
         if (outcome.ok()) {
             store_.markDelivered(delivery.id, outcome.status);
             logEvent(LogLevel::Info, "delivery.succeeded", fields);

@@ -11,6 +11,12 @@
 
 namespace radnode::node {
 
+// The files one delivery sends, in order: the SR in the destination's format, then the objects
+// that travel with it. A result's Enhanced SR object replaces the Comprehensive 3D SR for a
+// destination with sr_format: enhanced and goes nowhere else; a result written before that
+// destination asked for it has none, and the destination then gets the Comprehensive 3D SR.
+std::vector<std::filesystem::path> filesToSend(const storage::DeliveryRow& delivery, config::SrFormat format);
+
 class OutboxSender {
 public:
     // `metrics`, when given, records how long each delivery attempt takes.

@@ -2,6 +2,7 @@
 
 #include "dicom/store_scp.h"
 #include "config/model_file.h"
+#include "node/dicom_audit_forwarder.h"
 #include "node/http_api.h"
 #include "node/http_server.h"
 #include "node/ingest.h"
@@ -121,6 +122,7 @@ struct NodeService::Impl {
         return live;
     }
     std::unique_ptr<storage::NodeStore> store;
+    std::unique_ptr<DicomAuditForwarder> auditForwarder; // audit.syslog enabled
     Metrics metrics;
     std::unique_ptr<Ingest> ingest;
     std::unique_ptr<MeasuredIngest> measuredIngest;
@@ -204,9 +206,12 @@ void NodeService::Impl::runJob(const storage::JobRow& job) {
         store->completeJob(job.id, output.result, destinations);
         nudge(); // the outbox sends the result now
         const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-        logEvent(LogLevel::Info, "job.done",
-                 {{"job", std::to_string(job.id)}, {"sr", output.result.srSopInstanceUid},
-                  {"features", std::to_string(output.featureCount)}, {"ms", std::to_string(ms.count())}});
+        LogFields fields{{"job", std::to_string(job.id)}, {"sr", output.result.srSopInstanceUid},
+                         {"features", std::to_string(output.featureCount)}, {"ms", std::to_string(ms.count())}};
+        if (loggingPatientIdentifiers()) {
+            addPatientIdentifiers(fields, store->patientId(job.studyUid), store->accessionNumber(job.studyUid));
+        }
+        logEvent(LogLevel::Info, "job.done", fields);
     } catch (const JobError& error) {
         store->failJob(job.id, error.what(), error.retryable, current->config.workers.maxAttempts);
         logEvent(LogLevel::Error, "job.error", {{"job", std::to_string(job.id)}, {"reason", error.what()}});
@@ -279,6 +284,12 @@ std::vector<std::string> NodeService::reload(config::NodeConfig next) {
     }
     if (next.workers.workers != running.workers.workers) needRestart.push_back("workers.count");
     if (!sameHttp(next.http, running.http)) needRestart.push_back("http");
+    const auto& syslog = next.auditSyslog;
+    if (syslog.enabled != running.auditSyslog.enabled || syslog.host != running.auditSyslog.host ||
+        syslog.port != running.auditSyslog.port || syslog.appName != running.auditSyslog.appName ||
+        syslog.sourceId != running.auditSyslog.sourceId) {
+        needRestart.push_back("audit");
+    }
     // What cannot change live keeps its running value, so the snapshot never lies.
     next.listener = running.listener;
     const auto retention = next.storage.retention; // the retention policy applies live
@@ -286,6 +297,9 @@ std::vector<std::string> NodeService::reload(config::NodeConfig next) {
     next.storage.retention = retention;
     next.workers.workers = running.workers.workers;
     next.http = running.http;
+    next.auditSyslog = running.auditSyslog;
+    if (impl.auditForwarder) impl.auditForwarder->setDestinations(next.destinations);
+    setLogPatientIdentifiers(next.logIncludePhi);
     {
         std::lock_guard lock(impl.liveMutex);
         impl.live = std::make_shared<const LiveSettings>(LiveSettings{next, std::move(models)});
@@ -307,6 +321,16 @@ void NodeService::start() {
     std::filesystem::create_directories(config.storage.stateDirectory);
     impl.live = std::make_shared<const LiveSettings>(LiveSettings{config, config::readModelFiles(config.models, config.analysis)});
     impl.store = std::make_unique<storage::NodeStore>(config.storage.database, config.storage.fileStore);
+    setLogPatientIdentifiers(config.logIncludePhi);
+    if (config.logIncludePhi) {
+        logEvent(LogLevel::Warning, "log.patient_identifiers",
+                 {{"reason", "log_include_phi is on: patient IDs and accession numbers are written to this log"}});
+    }
+    // Before the first audit event of this run, so that node.started is among those it sends.
+    if (config.auditSyslog.enabled) {
+        impl.auditForwarder =
+            std::make_unique<DicomAuditForwarder>(*impl.store, config.auditSyslog, config.listener.aeTitle, config.destinations);
+    }
     const auto report = impl.store->reconcile();
     logEvent(LogLevel::Info, "node.recovered",
              {{"partial_files_removed", std::to_string(report.partialFilesRemoved)},
@@ -385,6 +409,7 @@ void NodeService::stop() {
     for (auto& thread : impl.threads) thread.join();
     impl.threads.clear();
     impl.store->audit(storage::AuditEvent{"node.stopped", "", "", "", "", std::nullopt, ""});
+    if (impl.auditForwarder) impl.auditForwarder->stop(); // sends the stop and what came before it
     impl.scp.reset();
     logEvent(LogLevel::Info, "node.stopped");
 }

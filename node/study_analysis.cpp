@@ -182,11 +182,22 @@ std::string percentText(double probability) {
 }
 
 // The plain-language summary of one model's result, for the SR and the worklist.
-std::string summaryFor(const analysis::Model& model, const analysis::ModelScore& score) {
+// The family of the model that gave the score: the fallback's when one scored instead.
+std::string familyOf(const analysis::Model& model, const analysis::ModelScore& score,
+                     const std::vector<analysis::Model>& models) {
+    for (const auto& candidate : models) {
+        if (!score.scoredBy.empty() && candidate.name + " v" + candidate.version == score.scoredBy) {
+            return analysis::modelFamilyDescription(candidate);
+        }
+    }
+    return analysis::modelFamilyDescription(model);
+}
+
+std::string summaryFor(const analysis::Model& model, const analysis::ModelScore& score, const std::string& family) {
     if (!score.scored) return "Research use. Model " + model.name + " v" + model.version + " not scored: " + score.reason;
     std::ostringstream text;
     text << "Research use. Probability of axillary node metastasis " << percentText(score.probability) << " (model "
-         << model.name << " v" << model.version;
+         << model.name << " v" << model.version << ", " << family;
     if (!score.scoredBy.empty()) text << ", scored by fallback " << score.scoredBy;
     text << ", threshold " << percentText(score.threshold) << "): " << score.predictedClass
          << (score.predictedClass == model.first.positiveClass ? " suspected" : " predicted") << ".";
@@ -252,6 +263,35 @@ std::vector<storage::ResultObject> writeSummaryImages(const std::vector<dicom::S
     }
     storage::syncDirectory(directory);
     return objects;
+}
+
+bool wantsEnhancedSr(const std::vector<config::Destination>& destinations) {
+    return std::any_of(destinations.begin(), destinations.end(),
+                       [](const config::Destination& d) { return d.srFormat == config::SrFormat::Enhanced; });
+}
+
+// The Enhanced SR for destinations with sr_format: enhanced: the Comprehensive 3D SR's content
+// under its own SOP Instance UID in the same series, kept as a result object so the outbox sends
+// it (to those destinations only), resends it and reconciliation keeps it. Its predecessor is
+// what those destinations received last: the previous result's Enhanced SR, or its
+// Comprehensive 3D SR when it had none.
+storage::ResultObject writeEnhancedSr(storage::NodeStore& store, const std::string& studyUid,
+                                      const dicom::SrDocumentSpec& comprehensive, int instanceNumber,
+                                      const std::filesystem::path& directory) {
+    dicom::SrDocumentSpec spec = comprehensive;
+    spec.enhancedSr = true;
+    spec.sopInstanceUid = dicom::newUid();
+    spec.instanceNumber = instanceNumber;
+    if (const auto previous = store.latestResult(studyUid)) {
+        for (const auto& object : store.resultObjects(previous->id)) {
+            if (object.sopClassUid != dicom::kEnhancedSrSopClassUid) continue;
+            spec.predecessor = dicom::SrInstanceRef{object.sopClassUid, object.sopInstanceUid,
+                                                    previous->srSeriesUid, studyUid};
+        }
+    }
+    const auto written = dicom::writeSr(spec, directory / (spec.sopInstanceUid + ".dcm"));
+    storage::syncDirectory(directory);
+    return storage::ResultObject{written.sopInstanceUid, written.sopClassUid, written.file};
 }
 
 } // namespace
@@ -393,6 +433,13 @@ StudyAnalysisOutput analyzeStudy(storage::NodeStore& store, const storage::JobRo
         group.segmentNumber = input.segmentNumber;
         group.segFrameNumbers = input.segFrameNumbers;
         group.volumetric = input.volumetric;
+        // The texture matrices' geometry, for the IBSI feature aggregation codes.
+        group.textureMatrices = dicom::TextureMatrices::Volume;
+        if (isTwoDimensional(input)) {
+            group.textureMatrices = dicom::TextureMatrices::SingleSlice;
+        } else if (paramsFor(input, config).settings.force2D) {
+            group.textureMatrices = dicom::TextureMatrices::SlicesMerged;
+        }
         for (const auto& source : input.sources) {
             group.sources.push_back(dicom::SrInstanceRef{source.sopClassUid, source.sopInstanceUid,
                                                          source.seriesInstanceUid, job.studyUid});
@@ -423,6 +470,7 @@ StudyAnalysisOutput analyzeStudy(storage::NodeStore& store, const storage::JobRo
         result.modelVersion = model.version;
         result.deviceUid = dicom::uidFromSeed("radnode-model/" + model.name + "/" + model.version);
         result.validationSummary = model.validation;
+        result.family = familyOf(model, score, models);
         if (model.validationAuc) {
             std::ostringstream auc;
             auc << std::fixed << std::setprecision(2) << "AUC " << model.validationAuc->auc << " (95 % CI "
@@ -448,7 +496,7 @@ StudyAnalysisOutput analyzeStudy(storage::NodeStore& store, const storage::JobRo
                 result.secondLevelClass = score.secondLevel->predictedClass;
             }
         }
-        result.summaryText = summaryFor(model, score);
+        result.summaryText = summaryFor(model, score, result.family);
         spec.models.push_back(std::move(result));
     }
 
@@ -459,8 +507,12 @@ StudyAnalysisOutput analyzeStudy(storage::NodeStore& store, const storage::JobRo
     std::filesystem::create_directories(srPath.parent_path());
     const auto written = dicom::writeSr(spec, srPath);
     storage::syncDirectory(srPath.parent_path());
-    std::vector<storage::ResultObject> summaryImages;
-    if (config.delivery.summaryImages) summaryImages = writeSummaryImages(inputs, analysed, spec, srPath.parent_path());
+    std::vector<storage::ResultObject> objects; // delivered with the SR
+    if (config.delivery.summaryImages) objects = writeSummaryImages(inputs, analysed, spec, srPath.parent_path());
+    if (wantsEnhancedSr(config.destinations)) {
+        objects.push_back(writeEnhancedSr(store, job.studyUid, spec, spec.instanceNumber + 1 + static_cast<int>(objects.size()),
+                                          srPath.parent_path()));
+    }
 
     JsonWriter json;
     json.beginObject();
@@ -469,10 +521,12 @@ StudyAnalysisOutput analyzeStudy(storage::NodeStore& store, const storage::JobRo
     json.field("sr_sop_instance_uid", written.sopInstanceUid);
     json.key("models");
     json.beginArray();
-    for (const auto& score : output.scores) {
+    for (std::size_t m = 0; m < output.scores.size(); ++m) {
+        const auto& score = output.scores[m];
         json.beginObject();
         json.field("name", score.modelName);
         json.field("version", score.modelVersion);
+        json.field("family", familyOf(*applicable[m], score, models));
         json.field("scored", score.scored);
         if (score.scored) {
             json.field("probability", score.probability);
@@ -507,7 +561,7 @@ StudyAnalysisOutput analyzeStudy(storage::NodeStore& store, const storage::JobRo
     json.endObject();
 
     output.result = storage::ResultRecord{written.sopInstanceUid, written.seriesInstanceUid, written.file, json.str(),
-                                          {}, {}, std::move(summaryImages)};
+                                          {}, {}, std::move(objects)};
     for (const auto& score : output.scores) {
         storage::ScoreRecord record;
         record.modelName = score.modelName;

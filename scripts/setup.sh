@@ -13,6 +13,8 @@ packages=(
   libssl-dev openssl
   dicom3tools orthanc curl
   nlohmann-json3-dev chromium
+  libxml2-utils
+  libsvm-dev libxgboost-dev
 )
 
 missing=()

@@ -109,7 +109,7 @@ ResultRow resultFrom(const Statement& s) {
 
 const char* const kDeliveryColumns =
     "d.id, d.result_id, d.destination, r.sr_sop_instance_uid, r.sr_path, d.state, d.attempts, d.next_attempt_at, "
-    "d.created_at, coalesce(d.last_status, ''), coalesce(d.last_error, '')";
+    "d.created_at, coalesce(d.last_status, ''), coalesce(d.last_error, ''), r.study_uid";
 
 DeliveryRow deliveryFrom(const Statement& s) {
     DeliveryRow row;
@@ -124,6 +124,7 @@ DeliveryRow deliveryFrom(const Statement& s) {
     row.createdAt = s.integer(8);
     row.lastStatus = s.text(9);
     row.lastError = s.text(10);
+    row.studyUid = s.text(11);
     return row;
 }
 
@@ -569,6 +570,13 @@ std::string NodeStore::accessionNumber(const std::string& studyUid) {
     return s.step() ? s.text(0) : std::string();
 }
 
+std::string NodeStore::patientId(const std::string& studyUid) {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, "SELECT coalesce(patient_id, '') FROM studies WHERE study_uid = ?");
+    s.bind(1, studyUid);
+    return s.step() ? s.text(0) : std::string();
+}
+
 std::vector<ScoreRecord> NodeStore::resultScores(std::int64_t resultId) {
     std::lock_guard lock(mutex_);
     Statement s(database_, "SELECT model_name, model_version, scored, coalesce(reason, ''), rad_score, probability, "
@@ -637,6 +645,17 @@ std::vector<DeliveryRow> NodeStore::deliveries(int limit) {
     while (s.step()) rows.push_back(deliveryFrom(s));
     for (auto& row : rows) row.objects = resultObjectsLocked(row.resultId);
     return rows;
+}
+
+std::optional<DeliveryRow> NodeStore::delivery(std::int64_t deliveryId) {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, std::string("SELECT ") + kDeliveryColumns +
+                               " FROM deliveries d JOIN results r ON r.id = d.result_id WHERE d.id = ?");
+    s.bind(1, deliveryId);
+    if (!s.step()) return std::nullopt;
+    DeliveryRow row = deliveryFrom(s);
+    row.objects = resultObjectsLocked(row.resultId);
+    return row;
 }
 
 void NodeStore::markDelivered(std::int64_t deliveryId, const std::string& status) {
@@ -764,10 +783,10 @@ std::vector<AuditRow> NodeStore::auditEvents(const AuditFilter& filter) {
                            "AND (?3 = '' OR calling_ae = ?3) AND at >= ?4 AND at <= ?5 "
                            "AND (?7 = '' OR study_uid IN (SELECT study_uid FROM studies WHERE patient_id = ?7)) "
                            "AND (?8 = '' OR study_uid IN (SELECT study_uid FROM studies WHERE accession_number = ?8)) "
-                           "ORDER BY id LIMIT ?6");
+                           "AND id > ?9 ORDER BY id LIMIT ?6");
     s.bind(1, filter.studyUid).bind(2, filter.event).bind(3, filter.callingAe);
     s.bind(4, filter.since.value_or(0)).bind(5, filter.until.value_or(INT64_MAX)).bind(6, filter.limit);
-    s.bind(7, filter.patientId).bind(8, filter.accessionNumber);
+    s.bind(7, filter.patientId).bind(8, filter.accessionNumber).bind(9, filter.afterId);
     std::vector<AuditRow> rows;
     while (s.step()) {
         AuditRow row;
@@ -777,6 +796,12 @@ std::vector<AuditRow> NodeStore::auditEvents(const AuditFilter& filter) {
         rows.push_back(std::move(row));
     }
     return rows;
+}
+
+std::int64_t NodeStore::lastAuditId() {
+    std::lock_guard lock(mutex_);
+    Statement s(database_, "SELECT coalesce(max(id), 0) FROM audit_log");
+    return s.step() ? s.integer(0) : 0;
 }
 
 PurgeReport NodeStore::purgeReceivedBefore(std::int64_t cutoffMs) {

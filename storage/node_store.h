@@ -108,6 +108,7 @@ std::string deliveryStateName(DeliveryState state);
 struct DeliveryRow {
     std::int64_t id = 0, resultId = 0;
     std::string destination, srSopInstanceUid;
+    std::string studyUid; // of the result
     std::filesystem::path srPath;
     std::vector<ResultObject> objects; // sent after the SR, in the same delivery
     DeliveryState state = DeliveryState::Pending;
@@ -133,6 +134,7 @@ struct AuditFilter {
     std::string patientId, accessionNumber; // matched through the study
     std::optional<std::int64_t> since, until;
     int limit = 1000;
+    std::int64_t afterId = 0; // only rows with a larger id (the table only grows: a reader's cursor)
 };
 
 // What one retention pass removed.
@@ -210,6 +212,8 @@ public:
     std::vector<ResultRow> currentResults();
     // The accession number a study was received with; empty when none or unknown.
     std::string accessionNumber(const std::string& studyUid);
+    // The patient ID a study was received with; empty when none or unknown.
+    std::string patientId(const std::string& studyUid);
     std::vector<ScoreRecord> resultScores(std::int64_t resultId);
     std::vector<FeatureRecord> resultFeatures(std::int64_t resultId);
     std::vector<ResultObject> resultObjects(std::int64_t resultId);
@@ -225,6 +229,7 @@ public:
     // --- outbox
     std::vector<DeliveryRow> dueDeliveries(std::int64_t now, int limit = 16);
     std::vector<DeliveryRow> deliveries(int limit = 100);
+    std::optional<DeliveryRow> delivery(std::int64_t deliveryId);
     void markDelivered(std::int64_t deliveryId, const std::string& status);
     void scheduleRetry(std::int64_t deliveryId, const std::string& status, const std::string& error,
                        std::int64_t nextAttemptAt);
@@ -235,6 +240,8 @@ public:
     // --- audit
     void audit(const AuditEvent& event);
     std::vector<AuditRow> auditEvents(const AuditFilter& filter);
+    // The id of the newest audit row; 0 when there is none.
+    std::int64_t lastAuditId();
 
     // --- retention
     // Removes the files of instances received before `cutoffMs`, keeping their rows (marked

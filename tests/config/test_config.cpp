@@ -145,7 +145,7 @@ delivery:
   series_description: Radiomics
   series_number: 42
 destinations:
-  - {name: main, ae_title: PACS, host: pacs.example.org, calling_ae_title: RADNODE_OUT}
+  - {name: main, ae_title: PACS, host: pacs.example.org, calling_ae_title: RADNODE_OUT, sr_format: enhanced}
   - {name: backup, ae_title: ARCHIVE, host: 10.0.0.9, port: 11112}
 analysis:
   rings_mm: [2.5, 5]
@@ -184,6 +184,8 @@ log_level: debug
     CHECK(c.destinations[0].port == 104);
     CHECK(c.destinations[0].callingAeTitle == "RADNODE_OUT");
     CHECK(c.destinations[1].port == 11112);
+    CHECK(c.destinations[0].srFormat == config::SrFormat::Enhanced);
+    CHECK(c.destinations[1].srFormat == config::SrFormat::Comprehensive3d);
     CHECK(c.analysis.ringsMm == std::vector<double>{2.5, 5});
     CHECK(c.logLevel == "debug");
 }
@@ -218,7 +220,8 @@ TEST_CASE("an unknown key is named with its line and the nearest known key") {
     CHECK(errorOf("listener:\n  maxPdu: 4096\n") ==
           "node.yaml:2: listener.maxPdu: unknown key (did you mean 'max_pdu'?)");
     CHECK(errorOf("port: 104\n") ==
-          "node.yaml:1: port: unknown key (did you mean 'http.port' or 'listener.port' or 'destinations[].port'?)");
+          "node.yaml:1: port: unknown key (did you mean 'audit.syslog.port' or 'http.port' or 'listener.port' or "
+          "'destinations[].port'?)");
     CHECK(errorOf("\n\ndestinations:\n  - name: a\n    ae_title: A\n    host: h\n    prt: 1\n") ==
           "node.yaml:7: destinations[0].prt: unknown key (did you mean 'port'?)");
     CHECK(errorOf("listener:\n  bind_address: 0.0.0.0\n") == "node.yaml:2: listener.bind_address: unknown key");
@@ -290,6 +293,8 @@ TEST_CASE("destinations: required keys, a non-empty host, unique names") {
                   "  - {name: other, ae_title: OTHER, host: 10.0.0.2}\n"
                   "  - {name: pacs, ae_title: PACS2, host: 10.0.0.3}\n") ==
           "node.yaml:4: destinations[2].name: duplicate destination name 'pacs' (first at line 2)");
+    CHECK(errorOf("destinations:\n  - {name: p, ae_title: P, host: h, sr_format: basic}\n") ==
+          "node.yaml:2: destinations[0].sr_format: unknown SR format 'basic' (comprehensive-3d, enhanced)");
     // A destination off this machine is allowed: sending is the point.
     CHECK(config::parseConfig("destinations:\n  - {name: p, ae_title: P, host: pacs.hospital.org}\n", "node.yaml")
               .destinations.at(0)
@@ -407,4 +412,48 @@ TEST_CASE("the radnode executable checks the example configuration") {
     const auto result = test::runCommand(std::string(RADNODE_BINARY) + " check-config " + kExampleFile.string());
     CHECK(result.exitCode == 0);
     CHECK(startsWith(result.output, kExampleFile.string() + ": OK\n"));
+}
+
+TEST_CASE("audit.syslog: DICOM audit messages to a collector, off by default") {
+    const auto defaults = config::defaultConfig();
+    CHECK_FALSE(defaults.auditSyslog.enabled);
+    CHECK(defaults.auditSyslog.host == "127.0.0.1");
+    CHECK(defaults.auditSyslog.port == 514);
+    CHECK(defaults.auditSyslog.appName == "radnode");
+    CHECK(defaults.auditSyslog.sourceId.empty());
+
+    const auto c = config::parseConfig("audit:\n  syslog:\n    enabled: true\n    host: arr.hospital.example\n"
+                                       "    port: 6514\n    app_name: radnode-us\n    source_id: BREAST-US-1\n",
+                                       "node.yaml");
+    CHECK(c.auditSyslog.enabled);
+    CHECK(c.auditSyslog.host == "arr.hospital.example");
+    CHECK(c.auditSyslog.port == 6514);
+    CHECK(c.auditSyslog.appName == "radnode-us");
+    CHECK(c.auditSyslog.sourceId == "BREAST-US-1");
+    CHECK_FALSE(config::parseConfig("audit:\n", "node.yaml").auditSyslog.enabled);
+
+    CHECK(errorOf("audit:\n  syslog:\n    port: 0\n") == "node.yaml:3: audit.syslog.port: 0 is outside 1..65535");
+    CHECK(errorOf("audit:\n  syslog:\n    enabled: maybe\n") ==
+          "node.yaml:3: audit.syslog.enabled: expected true or false, got 'maybe'");
+    CHECK(errorOf("audit:\n  syslog:\n    app_name: radiomics node\n") ==
+          "node.yaml:3: audit.syslog.app_name: 'radiomics node' must be printable ASCII without spaces (an RFC 5424 "
+          "header field)");
+    CHECK(startsWith(errorOf("audit:\n  syslog:\n    app_name: " + std::string(49, 'a') + "\n"),
+                     "node.yaml:3: audit.syslog.app_name: expected 1 to 48 characters"));
+    CHECK(errorOf("audit:\n  syslog:\n    hots: 10.0.0.1\n") ==
+          "node.yaml:3: audit.syslog.hots: unknown key (did you mean 'host'?)");
+    CHECK(errorOf("audit:\n  enabled: true\n") ==
+          "node.yaml:2: audit.enabled: unknown key (did you mean 'audit.syslog.enabled' or 'http.enabled'?)");
+}
+
+TEST_CASE("log_include_phi is accepted only with the debug log level") {
+    CHECK_FALSE(config::defaultConfig().logIncludePhi);
+    CHECK(config::parseConfig("log_level: debug\nlog_include_phi: true\n", "node.yaml").logIncludePhi);
+    // The order of the keys in the file does not matter.
+    CHECK(config::parseConfig("log_include_phi: true\nlog_level: debug\n", "node.yaml").logIncludePhi);
+    CHECK_FALSE(config::parseConfig("log_include_phi: false\n", "node.yaml").logIncludePhi);
+    CHECK(errorOf("log_include_phi: true\n") ==
+          "node.yaml:1: log_include_phi: patient identifiers in the logs need log_level: debug (now 'info')");
+    CHECK(errorOf("log_level: warning\nlog_include_phi: yes\n") ==
+          "node.yaml:2: log_include_phi: patient identifiers in the logs need log_level: debug (now 'warning')");
 }

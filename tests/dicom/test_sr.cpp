@@ -271,6 +271,34 @@ TEST_CASE("SR: 2D ultrasound report with rings, a node and a model validates and
     CHECK(dump.output.find(written0.deviceUid) != std::string::npos);
 }
 
+TEST_CASE("SR: an SVM model result names its family, validates and reads back") {
+    TempDir dir;
+    SrDocumentSpec spec = ultrasoundSpec();
+    SrModelResult svm = spec.models.front();
+    svm.modelName = "site-svm";
+    svm.family = "SVM (RBF kernel)";
+    svm.radScore = -0.4321; // the decision value
+    svm.summaryText = "Research use. Probability of axillary node metastasis 38 % (model site-svm v2, SVM (RBF kernel), "
+                      "threshold 50 %): N0 predicted.";
+    svm.predictedClass = "N0";
+    SrModelResult trees = svm;
+    trees.modelName = "site-trees";
+    trees.family = "gradient-boosted trees (XGBoost)";
+    trees.deviceUid = uidFromSeed("sr-test/model/site-trees/2");
+    spec.models = {svm, trees};
+    const auto file = dir / "svm.dcm";
+    writeSr(spec, file);
+    requireValidFile(file);
+    const SrDocumentContent content = readSr(file);
+    REQUIRE(content.models.size() == 2);
+    CHECK(content.models[0].family == "SVM (RBF kernel)");
+    CHECK(content.models[0].radScore == svm.radScore);
+    CHECK(content.models[0].summaryText == svm.summaryText);
+    CHECK(content.models[1].family == "gradient-boosted trees (XGBoost)");
+    const auto dump = runCommand("dsrdump '" + file.string() + "' 2>&1");
+    CHECK(dump.output.find("Model family") != std::string::npos);
+}
+
 TEST_CASE("SR: DBT report with volumetric groups per view and no model validates and reads back") {
     TempDir dir;
     const SrDocumentSpec spec = tomosynthesisSpec();
@@ -299,6 +327,33 @@ TEST_CASE("SR: DBT report with volumetric groups per view and no model validates
     writeSr(fallback, dir / "enhanced.dcm");
     requireValidFile(dir / "enhanced.dcm", "EnhancedSR");
     checkGroupsReadBack(spec, readSr(dir / "enhanced.dcm"));
+}
+
+TEST_CASE("SR: the ultrasound report with a model as Enhanced SR: same content, Enhanced SR class") {
+    TempDir dir;
+    const SrDocumentSpec spec = ultrasoundSpec();
+    SrDocumentSpec enhanced = spec;
+    enhanced.enhancedSr = true;
+    const WrittenSr written = writeSr(enhanced, dir / "enhanced.dcm");
+    CHECK(written.sopClassUid == kEnhancedSrSopClassUid);
+    CHECK(writeSr(spec, dir / "comprehensive.dcm").sopClassUid == kComprehensive3dSrSopClassUid);
+    requireValidFile(dir / "enhanced.dcm", "EnhancedSR");
+
+    const SrDocumentContent content = readSr(dir / "enhanced.dcm");
+    CHECK(content.sopClassUid == kEnhancedSrSopClassUid);
+    checkGroupsReadBack(spec, content);
+    checkEvidence(spec, content);
+    REQUIRE(content.models.size() == 1);
+    const SrModelResult& model = content.models.front();
+    CHECK(model.radScore == spec.models.front().radScore);
+    CHECK(model.probabilityPercent == spec.models.front().probabilityPercent);
+    CHECK(model.predictedClass == "N+");
+    CHECK(model.summaryText == spec.models.front().summaryText);
+    // Enhanced SR has no SCOORD3D and no by-reference relationships; radnode's tree uses neither.
+    const auto dump = runCommand("dsrdump '" + (dir / "enhanced.dcm").string() + "' 2>&1");
+    CHECK(dump.output.find("Enhanced SR") != std::string::npos);
+    CHECK(dump.output.find("SCOORD3D") == std::string::npos);
+    CHECK(dump.output.find("Referenced Segmentation Frame") != std::string::npos);
 }
 
 TEST_CASE("SR: a later result references the earlier SR as its predecessor") {
@@ -409,6 +464,56 @@ TEST_CASE("SR: IBSI-defined features carry IBSI codes, the image filter as a mod
         CHECK(dump.output.find("(IMAGETYPE,99RADNODE,") != std::string::npos);
         CHECK(dump.output.find("(wavelet-HLH,99RADNODE,\"wavelet-HLH\")") != std::string::npos);
         checkGroupsReadBack(spec, readSr(file));
+    }
+}
+
+TEST_CASE("SR: texture features carry the IBSI feature aggregation PyRadiomics used; other features none") {
+    // PyRadiomics averages GLCM and GLRLM features over directions and builds one GLSZM, GLDM or
+    // NGTDM matrix: IBSI's 2D:avg / 2.5D:dmrg / 3D:avg and 2D / 2.5D / 3D.
+    const auto code = [](const char* featureClass, TextureMatrices matrices) {
+        const auto aggregation = ibsiAggregation(featureClass, matrices);
+        return aggregation ? std::string(aggregation->code) : std::string("none");
+    };
+    CHECK(code("glcm", TextureMatrices::SingleSlice) == "BTW3");
+    CHECK(code("glrlm", TextureMatrices::SlicesMerged) == "JJUI");
+    CHECK(code("glcm", TextureMatrices::Volume) == "ITBB");
+    CHECK(code("glszm", TextureMatrices::SingleSlice) == "8QNN");
+    CHECK(code("gldm", TextureMatrices::SlicesMerged) == "62GR");
+    CHECK(code("ngtdm", TextureMatrices::Volume) == "KOBO");
+    CHECK(code("firstorder", TextureMatrices::Volume) == "none");
+    CHECK(code("shape2D", TextureMatrices::SingleSlice) == "none");
+    CHECK(textureMatricesOf("JJUI") == TextureMatrices::SlicesMerged);
+    CHECK(textureMatricesOf("KOBO") == TextureMatrices::Volume);
+    CHECK_FALSE(textureMatricesOf("Q4LE").has_value());
+
+    // featureSet: 13 features, 8 of them texture (glcm 3, glszm 2, gldm, ngtdm, glrlm).
+    TempDir dir;
+    SrDocumentSpec forced = tomosynthesisSpec();
+    for (auto& group : forced.groups) group.textureMatrices = TextureMatrices::SlicesMerged; // force2D
+    const struct {
+        SrDocumentSpec spec;
+        const char *directional, *single;
+        TextureMatrices matrices;
+    } cases[] = {{ultrasoundSpec(), "BTW3", "8QNN", TextureMatrices::SingleSlice},
+                 {tomosynthesisSpec(), "ITBB", "KOBO", TextureMatrices::Volume},
+                 {forced, "JJUI", "62GR", TextureMatrices::SlicesMerged}};
+    for (const auto& c : cases) {
+        CAPTURE(c.directional);
+        const auto file = dir / "aggregation.dcm";
+        writeSr(c.spec, file);
+        requireValidFile(file);
+        const auto dump = runCommand("dsrdump +Pc '" + file.string() + "' 2>&1").output;
+        std::size_t modifiers = 0;
+        for (auto at = dump.find("(5QB6,IBSI,\"Feature aggregation\")"); at != std::string::npos;
+             at = dump.find("(5QB6,IBSI,", at + 1)) {
+            ++modifiers;
+        }
+        CHECK(modifiers == 8 * c.spec.groups.size());
+        CHECK(dump.find(std::string("(") + c.directional + ",IBSI,") != std::string::npos);
+        CHECK(dump.find(std::string("(") + c.single + ",IBSI,") != std::string::npos);
+        const SrDocumentContent content = readSr(file);
+        checkGroupsReadBack(c.spec, content);
+        for (const auto& group : content.groups) CHECK(group.textureMatrices == c.matrices);
     }
 }
 
