@@ -4,6 +4,7 @@
 #include "analysis/boosted_trees.h"
 #include "analysis/lasso.h"
 #include "analysis/model.h"
+#include "analysis/seeded_random.h"
 #include "config/model_file.h"
 #include "dicom/sr_reader.h"
 #include "node/live_node.h"
@@ -12,6 +13,8 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cmath>
+#include <fstream>
 #include <functional>
 #include <thread>
 
@@ -91,7 +94,57 @@ radnode::analysis::FeatureLookup lookupIn(const radnode::dicom::SrDocumentConten
     };
 }
 
+// A training table over features the synthetic US study has: the label is mostly the
+// interaction of two of them (no marginal association) plus a small effect of a third (which
+// LASSO, the pipeline's first selection, needs to keep anything), as `radnode export` writes it.
+void writeInteractionTable(const std::filesystem::path& file) {
+    radnode::analysis::SeededRandom random(7);
+    const auto uniform = [&random] { return (static_cast<double>(random.next() >> 11) + 0.5) / 9007199254740992.0; };
+    const auto normal = [&] { return std::sqrt(-2.0 * std::log(uniform())) * std::cos(2.0 * M_PI * uniform()); };
+    std::ofstream out(file);
+    out << "case,n_status,tumor/original_shape2D_Perimeter,tumor/original_firstorder_Mean,tumor/original_shape2D_Sphericity\n";
+    for (int i = 0; i < 200; ++i) {
+        const double z1 = normal(), z2 = normal(), z3 = normal();
+        const int label = uniform() < 1.0 / (1.0 + std::exp(-(4.0 * z1 * z2 + 1.5 * z3))) ? 1 : 0;
+        out << "case-" << i << ',' << label << ',' << 150.0 + 50.0 * z1 << ',' << 60.0 + 20.0 * z2 << ','
+            << 0.7 + 0.1 * z3 << '\n';
+    }
+}
+
 } // namespace
+
+TEST_CASE("the family radnode train chooses is what the node scores, and the SR names it") {
+    REQUIRE(haveProgram("storescu"));
+    TempDir dir;
+    writeInteractionTable(dir / "features.csv");
+    const auto train = runCommand(kRadnode + " train --features '" + (dir / "features.csv").string() +
+                                  "' --label n_status --id case --folds 5 --p-threshold 1 --lambda min --synthetic" +
+                                  " --families logistic,svm-rbf,boosted-trees --choose svm-rbf --name chosen --out '" +
+                                  (dir / "chosen.yaml").string() + "'");
+    REQUIRE_MESSAGE(train.exitCode == 0, train.output);
+    writeText(dir / "node.yaml", "models:\n  - file: chosen.yaml\n");
+
+    const auto synth = runCommand(kRadnode + " synth --modality us --no-node --seed 44 --out '" + (dir / "study").string() + "'");
+    REQUIRE_MESSAGE(synth.exitCode == 0, synth.output);
+    const auto database = dir / "state" / "radnode.sqlite";
+    LiveNode node(dir, {"--config", (dir / "node.yaml").string()});
+    REQUIRE(runCommand("storescu -aec RADNODE -R +sd 127.0.0.1 " + std::to_string(node.port) + " '" +
+                       (dir / "study").string() + "'")
+                .exitCode == 0);
+    REQUIRE_MESSAGE(waitFor([&] { return sqlite(database, "SELECT count(*) FROM results") == "1"; }, 120),
+                    readText(dir / "node.log"));
+    const auto sr = radnode::dicom::readSr(sqlite(database, "SELECT sr_path FROM results"));
+    REQUIRE(sr.models.size() == 1);
+    const auto& result = sr.models.front();
+    CHECK(result.modelName == "chosen");
+    CHECK(result.family == "SVM (RBF kernel)");
+    CHECK_MESSAGE(result.summaryText.find("SVM (RBF kernel), threshold ") != std::string::npos, result.summaryText);
+    const auto expected = radnode::analysis::scoreModel(radnode::config::readModelFile(dir / "chosen.yaml"), lookupIn(sr));
+    REQUIRE(expected.scored);
+    REQUIRE(result.probabilityPercent);
+    CHECK(*result.probabilityPercent == doctest::Approx(expected.probability * 100.0).epsilon(1e-12));
+    CHECK(node.process->stop() == 0);
+}
 
 TEST_CASE("a node scores SVM and boosted-trees model files and the SR names each family") {
     REQUIRE(haveProgram("storescu"));
