@@ -45,6 +45,9 @@ struct TrainOptions {
     // The comparison of model families (any of these switches it on).
     std::string families, roiSets, redundancy = "correlation", validationColumn, comparisonCsv, choose;
     bool svmRfe = false;
+    // Hyper-parameters of the SVM and boosted-tree families.
+    std::string classWeights = "none", svmCosts, svmGammas;
+    analysis::BoostedTreesParameters trees;
 
     bool comparing() const {
         return !families.empty() || !roiSets.empty() || !validationColumn.empty() || svmRfe || !comparisonCsv.empty() ||
@@ -488,6 +491,37 @@ std::vector<std::string> split(const std::string& text, char separator) {
     return parts;
 }
 
+// A comma-separated list of positive numbers (--svm-costs, --svm-gammas).
+std::vector<double> positiveNumbers(const std::string& text, const std::string& option) {
+    std::vector<double> numbers;
+    for (const auto& part : split(text, ',')) {
+        const auto number = parseCsvNumber(part);
+        if (!number || !(*number > 0)) throw std::invalid_argument(option + ": '" + part + "' is not a positive number");
+        numbers.push_back(*number);
+    }
+    return numbers;
+}
+
+analysis::ComparisonSettings comparisonSettings(const TrainOptions& options) {
+    analysis::ComparisonSettings settings;
+    settings.svm.seed = options.settings.seed;
+    settings.boostedTrees = options.trees;
+    settings.boostedTrees.seed = options.settings.seed;
+    if (options.classWeights == "balanced") {
+        settings.svm.balancedClassWeights = true;
+        settings.boostedTrees.balancedClassWeights = true;
+    } else if (options.classWeights != "none") {
+        throw std::invalid_argument("--class-weights: '" + options.classWeights + "' is not none or balanced");
+    }
+    if (!options.svmCosts.empty()) settings.svmGrid.costs = positiveNumbers(options.svmCosts, "--svm-costs");
+    if (!options.svmGammas.empty()) settings.svmGrid.gammas = positiveNumbers(options.svmGammas, "--svm-gammas");
+    const auto& trees = settings.boostedTrees;
+    if (trees.maxDepth < 1) throw std::invalid_argument("--trees-depth must be at least 1");
+    if (!(trees.learningRate > 0 && trees.learningRate <= 1)) throw std::invalid_argument("--trees-eta must be in (0, 1]");
+    if (trees.maxRounds < 1) throw std::invalid_argument("--trees-max-rounds must be at least 1");
+    return settings;
+}
+
 std::vector<analysis::ClassifierFamily> parseFamilies(const std::string& text) {
     if (text.empty()) return {analysis::ClassifierFamily::logistic};
     std::vector<analysis::ClassifierFamily> families;
@@ -707,9 +741,7 @@ RoiSetRun runRoiSet(const TrainOptions& options, const FeatureTable& table, cons
     data.folds = run.training.cv.folds; // the folds LASSO used: every family shares them
     data.heldOut = standardisedColumns(run.heldOut, run);
     data.heldOutLabels = heldOut.labels;
-    analysis::ComparisonSettings settings;
-    settings.svm.seed = options.settings.seed;
-    settings.boostedTrees.seed = options.settings.seed;
+    const analysis::ComparisonSettings settings = comparisonSettings(options);
     for (const auto family : families) {
         try {
             if (family == analysis::ClassifierFamily::logistic && !options.svmRfe) {
@@ -904,6 +936,7 @@ analysis::Model buildFamilyModel(const TrainOptions& options, const RoiSetRun& r
 }
 
 int runComparison(const TrainOptions& options, FeatureTable& table) {
+    comparisonSettings(options); // refuses bad hyper-parameters before anything is fitted
     const std::vector<analysis::ClassifierFamily> families = parseFamilies(options.families);
     const std::vector<RoiSet> sets = parseRoiSets(options.roiSets);
     const Choice choice = parseChoice(options.choose, families, sets);
@@ -1043,12 +1076,28 @@ int runTrainCommand(int argc, char** argv) {
         ("validation-column", po::value(&options.validationColumn),
          "column marking held-out validation cases (train/validation or 0/1): fit on the rest, report both")
         ("comparison-csv", po::value(&options.comparisonCsv), "also write the comparison table as CSV")
+        ("class-weights", po::value(&options.classWeights),
+         "none (default) or balanced: SVM and boosted-tree classes weighted n / (2 n_class), as scikit-learn's \"balanced\"")
+        ("svm-costs", po::value(&options.svmCosts), "SVM C values tried by cross-validation (default 0.01,0.1,1,10,100)")
+        ("svm-gammas", po::value(&options.svmGammas),
+         "RBF gamma values tried by cross-validation (default: scikit-learn's \"scale\" times 0.1, 1, 10)")
+        ("trees-depth", po::value(&options.trees.maxDepth), "boosted trees: maximum depth (default 3)")
+        ("trees-eta", po::value(&options.trees.learningRate), "boosted trees: learning rate (default 0.1)")
+        ("trees-max-rounds", po::value(&options.trees.maxRounds),
+         "boosted trees: most rounds; early stopping on the cross-validated log loss picks fewer (default 500)")
         ("choose", po::value(&options.choose),
          "FAMILY[/ROISET] to write as the model file (default: the best cross-validated AUC)")
         ("out", po::value(&options.out)->required(), "model file to write (YAML)");
     po::variables_map values;
     if (const auto exitCode = parseOptions("train", argc, argv, described, values)) return *exitCode;
     if (values.count("threshold")) options.threshold = threshold;
+    for (const char* option : {"class-weights", "svm-costs", "svm-gammas", "trees-depth", "trees-eta", "trees-max-rounds"}) {
+        if (values.count(option) && options.families.empty()) {
+            std::cerr << "radnode train: --" << option << " applies to the families compared with --families "
+                      << "(svm-linear, svm-rbf, boosted-trees)\n";
+            return 2;
+        }
+    }
     try {
         return run(options);
     } catch (const std::invalid_argument& error) {

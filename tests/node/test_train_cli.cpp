@@ -412,4 +412,26 @@ TEST_CASE("radnode train's comparison options are checked before anything is fit
     fails("--exclude set --roi-sets lung --p-threshold 1", "--roi-sets: no feature column has its roi in 'lung'");
     fails("--validation-column case --exclude set", "is not train or validation");
     fails("--exclude set --redundancy entropy", "--redundancy must be one of");
+    fails("--exclude set --families svm-rbf --class-weights heavy", "--class-weights: 'heavy' is not none or balanced");
+    fails("--exclude set --families svm-rbf --svm-costs 1,0", "--svm-costs: '0' is not a positive number");
+    fails("--exclude set --families boosted-trees --trees-eta 2", "--trees-eta must be in (0, 1]");
+    fails("--exclude set --class-weights balanced", "--class-weights applies to the families compared with --families");
+}
+
+TEST_CASE("radnode train passes class weights and hyper-parameter grids to the SVM and boosted-tree families") {
+    const TempDir dir;
+    const InteractionCohort cohort = interactionCohort();
+    const auto features = writeInteractionTable(dir, cohort);
+    const auto model = dir / "weighted.yaml";
+    const auto result = train("--features " + quote(features) + " --label n_status --id case --exclude set --folds 5 " +
+                              "--p-threshold 1 --roi-sets tumor --synthetic --families svm-rbf,boosted-trees " +
+                              "--class-weights balanced --svm-costs 1,10 --svm-gammas 0.1,0.5 --trees-depth 2 --trees-eta 0.2 " +
+                              "--choose svm-rbf --out " + quote(model));
+    INFO(result.output);
+    REQUIRE(result.exitCode == 0);
+    const auto read = radnode::config::readModelFile(model);
+    REQUIRE(read.first.radScores.at(0).svm.has_value());
+    const double gamma = read.first.radScores.at(0).svm->gamma;
+    CHECK((gamma == 0.1 || gamma == 0.5)); // chosen from the given grid, not the default one
+    CHECK(scoredAuc(read, cohort) > 0.8);
 }
