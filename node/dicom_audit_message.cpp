@@ -1,33 +1,14 @@
 #include "node/dicom_audit_message.h"
 
 #include "node/utc_time.h"
+#include "node/xml_text.h"
 
 namespace radnode::node {
 
 namespace {
 
-// Attribute values and text: the five XML specials escaped; control characters XML 1.0
-// cannot carry (all but tab, newline, carriage return) dropped.
-std::string escaped(const std::string& text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&apos;"; break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') break;
-            out += c;
-        }
-    }
-    return out;
-}
-
 std::string attribute(const std::string& name, const std::string& value) {
-    return " " + name + "=\"" + escaped(value) + "\"";
+    return " " + name + "=\"" + escapeXml(value) + "\"";
 }
 
 std::string codedElement(const std::string& element, const AuditCode& code) {
@@ -131,7 +112,7 @@ std::string auditMessageXml(const AuditMessage& message) {
     xml += codedElement("EventID", message.eventId);
     if (message.eventType) xml += codedElement("EventTypeCode", *message.eventType);
     if (!message.outcomeDescription.empty()) {
-        xml += "<EventOutcomeDescription>" + escaped(message.outcomeDescription) + "</EventOutcomeDescription>";
+        xml += "<EventOutcomeDescription>" + escapeXml(message.outcomeDescription) + "</EventOutcomeDescription>";
     }
     xml += "</EventIdentification>";
     for (const auto& participant : message.participants) xml += participantXml(participant);

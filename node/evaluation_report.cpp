@@ -1,6 +1,7 @@
 #include "node/evaluation_report.h"
 
 #include "node/json_writer.h"
+#include "node/xml_text.h"
 
 #include <algorithm>
 #include <cmath>
@@ -37,20 +38,6 @@ std::string fixed(double value, int decimals) {
     std::ostringstream out;
     out << std::fixed << std::setprecision(decimals) << value;
     return out.str();
-}
-
-std::string escapeXml(const std::string& text) {
-    std::string out;
-    for (const char c : text) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        default: out += c;
-        }
-    }
-    return out;
 }
 
 struct XY {
