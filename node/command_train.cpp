@@ -1025,11 +1025,13 @@ int runTrainCommand(int argc, char** argv) {
     TrainOptions options;
     double threshold = 0;
     po::options_description described(
-        "radnode train: fit a logistic radiomics model from a feature table with outcome labels\n"
+        "radnode train: fit a radiomics model from a feature table with outcome labels\n"
         "(CSV, one row per case; feature columns named roi/view/feature or roi/feature, as\n"
         "`radnode export` writes them). Filters: ICC between repeated segmentations, univariate\n"
         "test against the label, correlation redundancy; then LASSO logistic regression with\n"
-        "stratified k-fold cross-validation. Writes a model file (docs/model-files.md).\n\noptions");
+        "stratified k-fold cross-validation. With --families it also fits SVMs (libsvm) and\n"
+        "gradient-boosted trees (XGBoost) on the same folds, prints the comparison table and keeps\n"
+        "the chosen family. Writes a model file (docs/model-files.md).\n\noptions");
     described.add_options()
         ("help,h", "show this help")
         ("features", po::value(&options.features)->required(), "feature table (CSV)")
