@@ -133,6 +133,12 @@ std::size_t checkAnnouncedPixels(DcmDataset& dataset, const std::string& what, b
     DcmElement* element = nullptr;
     if (dataset.findAndGetElement(DCM_PixelData, element).bad() || element == nullptr ||
         element->ident() != EVR_PixelData) {
+        // Nothing holds the frames, so nothing may be sized from their count: a header announcing
+        // 100,000,000 frames and no Pixel Data had the geometry reader allocate 3 GB (fuzzer).
+        if (frames > 1) {
+            throw LoadError(what + ": NumberOfFrames " + std::to_string(frames) +
+                            " but no Pixel Data (OB or OW) to hold them");
+        }
         return static_cast<std::size_t>(frames);
     }
     auto* pixelData = static_cast<DcmPixelData*>(element);
