@@ -33,7 +33,8 @@ constexpr const char* kPyRadiomicsReference = "3.1.0.post111 (8ed5793)";
 // ---- feature classes ---------------------------------------------------------------------
 
 using ImageClass = std::function<FeatureList(const Image&, const Mask&, const DiscretizedRoi&, const Settings&,
-                                             const std::vector<std::string>&, DiagnosticList&)>;
+                                             const std::vector<std::string>&, DiagnosticList&,
+                                             const std::vector<double>* sortedIntensities)>;
 using MaskClass = std::function<FeatureList(const Mask&, const Settings&, const std::vector<std::string>&,
                                             DiagnosticList&)>;
 using TextureClass = std::function<FeatureList(const TextureGrid&, const Settings&,
@@ -66,8 +67,8 @@ const std::vector<FeatureClass>& builtClasses() {
         firstorder.catalogue = &firstOrderFeatures;
         firstorder.image = [](const Image& image, const Mask& mask, const DiscretizedRoi& discretized,
                               const Settings& settings, const std::vector<std::string>& requested,
-                              DiagnosticList& diagnostics) {
-            return computeFirstOrder(image, mask, discretized, settings, requested, diagnostics);
+                              DiagnosticList& diagnostics, const std::vector<double>* sortedIntensities) {
+            return computeFirstOrder(image, mask, discretized, settings, requested, diagnostics, sortedIntensities);
         };
         list.push_back(firstorder);
         using GridCompute = FeatureList (*)(const TextureGrid&, const Settings&, const std::vector<std::string>&,
@@ -307,9 +308,10 @@ void addMaskElements(DiagnosticList& out, const Image* image, const Mask& mask, 
     double minimum = INFINITY;
     double maximum = -INFINITY;
     const bool withImage = image && image->voxels.size() == mask.voxels.size();
-    for (std::size_t z = 0, i = 0; z < mask.geometry.size[2]; ++z) {
-        for (std::size_t y = 0; y < mask.geometry.size[1]; ++y) {
-            for (std::size_t x = 0; x < mask.geometry.size[0]; ++x, ++i) {
+    // Only the bounding box holds ROI voxels; visited in the same order as a whole-grid scan.
+    for (std::size_t z = box.lower[2]; z < box.upper[2]; ++z) {
+        for (std::size_t y = box.lower[1]; y < box.upper[1]; ++y) {
+            for (std::size_t x = box.lower[0], i = mask.geometry.offset(x, y, z); x < box.upper[0]; ++x, ++i) {
                 if (!mask.voxels[i]) continue;
                 centre[0] += static_cast<double>(x);
                 centre[1] += static_cast<double>(y);
@@ -375,8 +377,10 @@ void appendNamed(ExtractionResult& result, const std::string& prefix, const Feat
 
 // The feature classes that read intensities, on one (derived) image cropped to the ROI. The
 // discretised ROI and its texture grid are built once here and shared by all these classes.
+// `sortedIntensities`, when given, are the ROI's intensities sorted (see sortedPerRoi).
 void computeIntensityClasses(ExtractionResult& result, const std::string& imageName, const Image& image,
-                             const Mask& mask, const Settings& settings, const ExtractionParams& params) {
+                             const Mask& mask, const Settings& settings, const ExtractionParams& params,
+                             const std::vector<double>* sortedIntensities = nullptr) {
     std::optional<DiscretizedRoi> discretized;
     std::optional<TextureGrid> grid;
     for (const auto& featureClass : builtClasses()) {
@@ -388,7 +392,8 @@ void computeIntensityClasses(ExtractionResult& result, const std::string& imageN
         const FeatureList features = withContext(featureClass.name + " on " + imageName, [&] {
             if (!discretized) discretized = discretize(image, mask, settings);
             if (featureClass.image) {
-                return featureClass.image(image, mask, *discretized, settings, requested->second, remarks);
+                return featureClass.image(image, mask, *discretized, settings, requested->second, remarks,
+                                          sortedIntensities);
             }
             if (!grid) grid = makeTextureGrid(*discretized, settings);
             return featureClass.texture(*grid, settings, requested->second, remarks);
@@ -598,18 +603,43 @@ std::vector<DerivedImage> deriveForBox(const ImageTypeSpec& spec, const Image& w
     }
 }
 
-// The intensity classes of one ROI on derived images computed on `input` of the working grid.
-void addDerivedClasses(PreparedRoi& prepared, const std::vector<DerivedImage>& derived, const IndexBox& input,
-                       const ImageTypeSpec& spec, const ExtractionParams& params) {
+// The intensity classes of one ROI on a derived image computed on `input` of the working grid.
+void addDerivedClasses(PreparedRoi& prepared, const DerivedImage& derived, const IndexBox& input,
+                       const ImageTypeSpec& spec, const ExtractionParams& params,
+                       const std::vector<double>* sortedIntensities = nullptr) {
     IndexBox roiInInput = prepared.box;
     for (int a = 0; a < 3; ++a) {
         roiInInput.lower[a] -= input.lower[a];
         roiInInput.upper[a] -= input.lower[a];
     }
-    for (const auto& image : derived) {
-        computeIntensityClasses(prepared.result, image.name, crop(image.image, roiInInput), prepared.croppedRoi,
-                                spec.settings, params);
+    computeIntensityClasses(prepared.result, derived.name, crop(derived.image, roiInInput), prepared.croppedRoi,
+                            spec.settings, params, sortedIntensities);
+}
+
+// Each ROI's intensities on `image`, which covers `input` of the working grid `grid`, sorted
+// ascending: one sort of the voxels in `unionBox` that any ROI covers (bit r of roiBits, on
+// `grid`, for ROI r) instead of one per ROI; the rings of a tumour overlap it and each other.
+std::vector<std::vector<double>> sortedPerRoi(const Image& image, const IndexBox& input, const IndexBox& unionBox,
+                                              const Geometry& grid, const std::vector<std::uint32_t>& roiBits,
+                                              std::size_t roiCount) {
+    std::vector<double> values;
+    std::vector<std::uint32_t> bits;
+    const auto extent = unionBox.extent();
+    values.reserve(extent[0] * extent[1] * extent[2]);
+    bits.reserve(values.capacity());
+    for (std::size_t z = unionBox.lower[2]; z < unionBox.upper[2]; ++z) {
+        for (std::size_t y = unionBox.lower[1]; y < unionBox.upper[1]; ++y) {
+            const std::size_t row = grid.offset(0, y, z);
+            const std::size_t imageRow = image.geometry.offset(0, y - input.lower[1], z - input.lower[2]);
+            for (std::size_t x = unionBox.lower[0]; x < unionBox.upper[0]; ++x) {
+                const std::uint32_t set = roiBits[row + x];
+                if (!set) continue;
+                values.push_back(image.voxels[imageRow + x - input.lower[0]]);
+                bits.push_back(set);
+            }
+        }
     }
+    return sortedIntensitiesPerRoi(values, bits, roiCount);
 }
 
 IndexBox unite(const IndexBox& a, const IndexBox& b) {
@@ -665,7 +695,7 @@ ExtractionResult extract(const Image& image, const Mask& mask, const ExtractionP
         // local shift-invariant filters, the whole preprocessed image otherwise (as PyRadiomics).
         IndexBox input;
         const auto derived = deriveForBox(spec, workingImage, roi, prepared.box, input);
-        addDerivedClasses(prepared, derived, input, spec, params);
+        for (const auto& one : derived) addDerivedClasses(prepared, one, input, spec, params);
     }
     return std::move(prepared.result);
 }
@@ -694,32 +724,53 @@ std::vector<RoiExtraction> extractRois(const Image& image, const std::vector<Nam
     Mask unionMask;
     unionMask.geometry = image.geometry;
     unionMask.voxels.assign(image.voxels.size(), 0);
+    // First order sorts each ROI's intensities: up to 32 ROIs share one sort per image (bit r
+    // of roiBits marks ROI r).
+    const bool shareSort = rois.size() <= 32 && params.featureClasses.count("firstorder") > 0;
+    std::vector<std::uint32_t> roiBits(shareSort ? image.voxels.size() : 0, 0);
     for (const auto& roi : rois) {
         forRoi(roi.name, [&] { prepared.push_back(prepareRoi(startResult(image, roi.mask, params), image, roi.mask, params)); });
         PreparedRoi& last = prepared.back();
         unionBox = prepared.size() == 1 ? last.box : unite(unionBox, last.box);
         const Mask& full = roiMask(last, roi.mask);
         for (std::size_t i = 0; i < full.voxels.size(); ++i) unionMask.voxels[i] |= full.voxels[i];
+        if (shareSort) {
+            const std::uint32_t bit = std::uint32_t{1} << (prepared.size() - 1);
+            for (std::size_t i = 0; i < full.voxels.size(); ++i) roiBits[i] |= full.voxels[i] ? bit : 0u;
+        }
         last.correctedMask.reset(); // only the cropped ROI is read from here on
         last.resegmentedMask.reset();
     }
+    const auto sortedForAll = [&](const Image& derived, const IndexBox& input) {
+        return shareSort ? sortedPerRoi(derived, input, unionBox, image.geometry, roiBits, rois.size())
+                         : std::vector<std::vector<double>>{};
+    };
+    // None when the image has few distinct values (see sortedIntensitiesPerRoi).
+    const auto sortedOf = [](const std::vector<std::vector<double>>& sorted, std::size_t r) {
+        return sorted.empty() ? nullptr : &sorted[r];
+    };
 
     // Each filter once, on the part of the image that gives exact values inside every ROI's box
     // (LBP3D, the one generator that reads the mask, only skips voxels outside all ROIs).
     for (const auto& spec : params.imageTypes) {
         if (spec.name == "Original") {
+            const auto sorted = sortedForAll(image, IndexBox{{0, 0, 0}, image.geometry.size});
             for (std::size_t r = 0; r < rois.size(); ++r) {
                 forRoi(rois[r].name, [&] {
                     computeIntensityClasses(prepared[r].result, "original", crop(image, prepared[r].box),
-                                            prepared[r].croppedRoi, spec.settings, params);
+                                            prepared[r].croppedRoi, spec.settings, params, sortedOf(sorted, r));
                 });
             }
             continue;
         }
         IndexBox input;
         const auto derived = deriveForBox(spec, image, unionMask, unionBox, input);
-        for (std::size_t r = 0; r < rois.size(); ++r) {
-            forRoi(rois[r].name, [&] { addDerivedClasses(prepared[r], derived, input, spec, params); });
+        for (const auto& one : derived) {
+            const auto sorted = sortedForAll(one.image, input);
+            for (std::size_t r = 0; r < rois.size(); ++r) {
+                forRoi(rois[r].name,
+                       [&] { addDerivedClasses(prepared[r], one, input, spec, params, sortedOf(sorted, r)); });
+            }
         }
     }
     for (std::size_t r = 0; r < rois.size(); ++r) out.push_back({rois[r].name, std::move(prepared[r].result)});

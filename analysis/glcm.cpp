@@ -1,5 +1,6 @@
 #include "analysis/glcm.h"
 
+#include "analysis/neighbour_offsets.h"
 #include "analysis/texture_grid.h"
 
 #include <Eigen/Eigenvalues>
@@ -322,16 +323,18 @@ std::vector<std::vector<double>> cooccurrenceMatrices(const TextureGrid& grid, c
     for (const auto& angle : angles) offsets.push_back(grid.offset(angle));
 
     std::vector<double> counts(angles.size() * cells, 0.0);
-    for (const std::size_t voxel : grid.roiVoxels) {
-        const int* centre = grid.levels.data() + voxel;
-        const std::size_t row = static_cast<std::size_t>(grid.levelIndex[static_cast<std::size_t>(*centre)]);
-        for (std::size_t a = 0; a < offsets.size(); ++a) {
-            const int neighbour = centre[offsets[a]];
-            if (neighbour == 0) continue;
-            const std::size_t column = static_cast<std::size_t>(grid.levelIndex[static_cast<std::size_t>(neighbour)]);
-            counts[a * cells + row * ng + column] += 1.0;
+    withNeighbourOffsets(offsets, [&](const auto& neighbourOffsets) {
+        for (const std::size_t voxel : grid.roiVoxels) {
+            const int* centre = grid.levels.data() + voxel;
+            const std::size_t row = static_cast<std::size_t>(grid.levelIndex[static_cast<std::size_t>(*centre)]);
+            double* direction = counts.data() + row * ng; // block of the first direction
+            for (const std::ptrdiff_t offset : neighbourOffsets) {
+                const int neighbour = centre[offset];
+                if (neighbour != 0) direction[grid.levelIndex[static_cast<std::size_t>(neighbour)]] += 1.0;
+                direction += cells;
+            }
         }
-    }
+    });
 
     std::vector<std::vector<double>> matrices;
     for (std::size_t a = 0; a < angles.size(); ++a) {

@@ -1,6 +1,7 @@
 #include "analysis/gldm.h"
 
 #include "analysis/level_size_matrix.h"
+#include "analysis/neighbour_offsets.h"
 #include "analysis/texture_grid.h"
 
 #include <algorithm>
@@ -89,26 +90,41 @@ LevelSizeMatrix dependenceMatrix(const TextureGrid& grid, const std::vector<Text
     else if (alpha >= 0.0) limit = static_cast<int>(std::floor(alpha));
     const auto window = static_cast<unsigned>(2 * limit); // |d| <= limit: d + limit in [0, 2 limit]
     std::vector<double> counts(grid.presentLevels.size() * columns, 0.0);
-    for (const std::size_t voxel : grid.roiVoxels) {
-        const int* centre = grid.levels.data() + voxel;
-        const int level = *centre;
-        std::size_t dependent = 0;
-        if (limit < 0) {
-            // no neighbour is dependent
-        } else if (level > limit) {
-            // A neighbour outside the ROI (level 0) is more than `limit` away from this level
-            // already, so the test needs no separate check for it.
-            for (const std::ptrdiff_t offset : offsets) {
-                dependent += static_cast<unsigned>(centre[offset] - level + limit) <= window;
+    withNeighbourOffsets(offsets, [&](const auto& neighbourOffsets) {
+        if (limit == 0) {
+            // gldm_a below 1 (PyRadiomics' default 0): dependent means the same level, which a
+            // neighbour outside the ROI (level 0) never has. The common case, in its own loop.
+            for (const std::size_t voxel : grid.roiVoxels) {
+                const int* centre = grid.levels.data() + voxel;
+                const int level = *centre;
+                std::size_t dependent = 0;
+                for (const std::ptrdiff_t offset : neighbourOffsets) dependent += centre[offset] == level;
+                const auto row = static_cast<std::size_t>(grid.levelIndex[static_cast<std::size_t>(level)]);
+                counts[row * columns + dependent] += 1.0;
             }
-        } else {
-            for (const std::ptrdiff_t offset : offsets) {
-                const int neighbour = centre[offset];
-                dependent += static_cast<std::size_t>((neighbour != 0) & (std::abs(level - neighbour) <= limit));
-            }
+            return;
         }
-        counts[static_cast<std::size_t>(grid.levelIndex[static_cast<std::size_t>(*centre)]) * columns + dependent] += 1.0;
-    }
+        for (const std::size_t voxel : grid.roiVoxels) {
+            const int* centre = grid.levels.data() + voxel;
+            const int level = *centre;
+            std::size_t dependent = 0;
+            if (limit < 0) {
+                // no neighbour is dependent
+            } else if (level > limit) {
+                // A neighbour outside the ROI (level 0) is more than `limit` away from this level
+                // already, so the test needs no separate check for it.
+                for (const std::ptrdiff_t offset : neighbourOffsets) {
+                    dependent += static_cast<unsigned>(centre[offset] - level + limit) <= window;
+                }
+            } else {
+                for (const std::ptrdiff_t offset : neighbourOffsets) {
+                    const int neighbour = centre[offset];
+                    dependent += static_cast<std::size_t>((neighbour != 0) & (std::abs(level - neighbour) <= limit));
+                }
+            }
+            counts[static_cast<std::size_t>(grid.levelIndex[static_cast<std::size_t>(level)]) * columns + dependent] += 1.0;
+        }
+    });
     std::vector<double> levels(grid.presentLevels.begin(), grid.presentLevels.end());
     const LevelSizeMatrix full = makeLevelSizeMatrix(levels, std::vector<double>(columns, 0.0), counts);
     std::vector<double> sizes;

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <stdexcept>
 
@@ -111,25 +113,35 @@ bool lineHoldsTwoRoiVoxels(const TextureGrid& grid, const TextureAngle& angle) {
     return false;
 }
 
-// Run counts along one direction, ng x maxRun (column r = run length r + 1). A run starts at an
-// ROI voxel whose predecessor along the direction has another level (voxels outside the ROI and
-// the zero border have level 0) and is followed from there, so each ROI voxel is read about
-// twice and the rest of the bounding box not at all; the border ends every walk. When no line
-// holds two ROI voxels the direction sees only the ROI's thickness of one voxel, and
-// PyRadiomics empties it.
-std::vector<double> runCounts(const TextureGrid& grid, const TextureAngle& angle, std::size_t maxRun) {
+// Run counts along one direction, ng x maxRun (column r = run length r + 1). The ROI voxels are
+// walked in scan order, which visits a voxel's predecessor along a mono-directional angle (a
+// positive index offset; the opposite direction has the same runs) first: a voxel continues
+// its predecessor's run when both have its level (voxels outside the ROI and the zero border
+// have level 0), and a run is counted at its last voxel. No branch depends on the levels, so
+// short, irregular runs cost no mispredictions. `runLength` is scratch space, one per grid voxel.
+// When no line holds two ROI voxels the direction sees only the ROI's thickness of one voxel,
+// and PyRadiomics empties it.
+std::vector<double> runCounts(const TextureGrid& grid, const TextureAngle& angle, std::size_t maxRun,
+                              std::vector<std::uint32_t>& runLength) {
     const std::size_t ng = grid.presentLevels.size();
-    std::vector<double> counts(ng * maxRun, 0.0);
-    const std::ptrdiff_t step = grid.offset(angle);
-    bool longerThanOne = false;
+    std::vector<std::uint32_t> runs(ng * maxRun, 0);
+    const std::ptrdiff_t step = std::abs(grid.offset(angle));
+    const int* levels = grid.levels.data();
     for (const std::size_t voxel : grid.roiVoxels) {
-        const int* start = grid.levels.data() + voxel;
-        const int level = *start;
-        if (start[-step] == level) continue; // inside a run that started earlier
-        std::size_t length = 1;
-        for (const int* next = start + step; *next == level; next += step) ++length;
-        longerThanOne = longerThanOne || length > 1;
-        counts[static_cast<std::size_t>(grid.levelIndex[static_cast<std::size_t>(level)]) * maxRun + length - 1] += 1.0;
+        const int level = levels[voxel];
+        const auto before = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(voxel) - step);
+        // Outside the ROI the predecessor's runLength is stale, but then its level differs.
+        const std::uint32_t length = runLength[before] * (levels[before] == level) + 1;
+        runLength[voxel] = length;
+        const bool last = levels[voxel + static_cast<std::size_t>(step)] != level;
+        runs[static_cast<std::size_t>(grid.levelIndex[static_cast<std::size_t>(level)]) * maxRun + length - 1] += last;
+    }
+    std::vector<double> counts(runs.begin(), runs.end());
+    bool longerThanOne = false;
+    for (std::size_t row = 0; row < ng; ++row) {
+        for (std::size_t column = 1; column < maxRun; ++column) {
+            longerThanOne = longerThanOne || runs[row * maxRun + column] != 0;
+        }
     }
     if (!longerThanOne && !lineHoldsTwoRoiVoxels(grid, angle)) std::fill(counts.begin(), counts.end(), 0.0);
     return counts;
@@ -161,7 +173,8 @@ FeatureList computeGlrlmOnGrid(const TextureGrid& grid, const Settings& settings
     const std::size_t cells = grid.presentLevels.size() * maxRun;
 
     std::vector<std::vector<double>> matrices;
-    for (const auto& angle : angles) matrices.push_back(runCounts(grid, angle, maxRun));
+    std::vector<std::uint32_t> runLength(grid.levels.size(), 0);
+    for (const auto& angle : angles) matrices.push_back(runCounts(grid, angle, maxRun, runLength));
     if (settings.weightingNorm != WeightingNorm::None) {
         std::vector<double> merged(cells, 0.0);
         for (std::size_t a = 0; a < angles.size(); ++a) {

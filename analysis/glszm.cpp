@@ -1,6 +1,7 @@
 #include "analysis/glszm.h"
 
 #include "analysis/level_size_matrix.h"
+#include "analysis/neighbour_offsets.h"
 #include "analysis/texture_grid.h"
 
 #include <algorithm>
@@ -82,41 +83,46 @@ std::vector<Zone> findZones(const TextureGrid& grid, const std::vector<TextureAn
     std::vector<std::size_t> stack;
     stack.reserve(grid.roiVoxels.size());
     std::vector<Zone> zones;
-    for (const std::size_t seed : grid.roiVoxels) {
-        const int level = unvisited[seed];
-        if (level == 0) continue;
-        unvisited[seed] = 0;
-        stack.push_back(seed);
-        std::size_t size = 0;
-        while (!stack.empty()) {
-            const std::size_t voxel = stack.back();
-            stack.pop_back();
-            ++size;
-            for (const std::ptrdiff_t offset : offsets) {
-                const std::size_t neighbour = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(voxel) + offset);
-                if (unvisited[neighbour] != level) continue;
-                unvisited[neighbour] = 0;
-                stack.push_back(neighbour);
+    withNeighbourOffsets(offsets, [&](const auto& neighbourOffsets) {
+        for (const std::size_t seed : grid.roiVoxels) {
+            const int level = unvisited[seed];
+            if (level == 0) continue;
+            unvisited[seed] = 0;
+            stack.push_back(seed);
+            std::size_t size = 0;
+            while (!stack.empty()) {
+                int* voxel = unvisited.data() + stack.back();
+                stack.pop_back();
+                ++size;
+                for (const std::ptrdiff_t offset : neighbourOffsets) {
+                    if (voxel[offset] != level) continue;
+                    voxel[offset] = 0;
+                    stack.push_back(static_cast<std::size_t>(voxel + offset - unvisited.data()));
+                }
             }
+            zones.emplace_back(static_cast<std::size_t>(grid.levelIndex[static_cast<std::size_t>(level)]), size);
         }
-        zones.emplace_back(static_cast<std::size_t>(grid.levelIndex[static_cast<std::size_t>(level)]), size);
-    }
+    });
     return zones;
 }
 
 // The zone counts by grey level and by the zone sizes that occur (PyRadiomics drops the
 // sizes no zone has).
 LevelSizeMatrix sizeZoneMatrix(const TextureGrid& grid, const std::vector<Zone>& zones) {
+    // Zone sizes run from 1 to the ROI's voxel count: a column per size that occurs, found by
+    // marking sizes in a table rather than sorting them.
+    std::size_t largest = 0;
+    for (const auto& zone : zones) largest = std::max(largest, zone.second);
+    std::vector<std::size_t> columnOf(largest + 1, 0); // 1 where a zone has the size, then its column
+    for (const auto& zone : zones) columnOf[zone.second] = 1;
     std::vector<std::size_t> sizes;
-    for (const auto& zone : zones) sizes.push_back(zone.second);
-    std::sort(sizes.begin(), sizes.end());
-    sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
-    std::vector<double> counts(grid.presentLevels.size() * sizes.size(), 0.0);
-    for (const auto& zone : zones) {
-        const auto column = static_cast<std::size_t>(std::lower_bound(sizes.begin(), sizes.end(), zone.second) -
-                                                     sizes.begin());
-        counts[zone.first * sizes.size() + column] += 1.0;
+    for (std::size_t size = 1; size <= largest; ++size) {
+        if (!columnOf[size]) continue;
+        columnOf[size] = sizes.size();
+        sizes.push_back(size);
     }
+    std::vector<double> counts(grid.presentLevels.size() * sizes.size(), 0.0);
+    for (const auto& zone : zones) counts[zone.first * sizes.size() + columnOf[zone.second]] += 1.0;
     return makeLevelSizeMatrix(std::vector<double>(grid.presentLevels.begin(), grid.presentLevels.end()),
                                std::vector<double>(sizes.begin(), sizes.end()), std::move(counts));
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 namespace radnode::analysis {
 
@@ -33,14 +34,19 @@ std::size_t Mask::count() const {
 IndexBox boundingBox(const Mask& mask) {
     const auto& size = mask.geometry.size;
     IndexBox box{{size[0], size[1], size[2]}, {0, 0, 0}};
-    std::size_t i = 0;
+    const auto inRoi = [](std::uint8_t v) { return v != 0; };
     for (std::size_t z = 0; z < size[2]; ++z) {
         for (std::size_t y = 0; y < size[1]; ++y) {
-            for (std::size_t x = 0; x < size[0]; ++x, ++i) {
-                if (!mask.voxels[i]) continue;
-                box.lower = {std::min(box.lower[0], x), std::min(box.lower[1], y), std::min(box.lower[2], z)};
-                box.upper = {std::max(box.upper[0], x + 1), std::max(box.upper[1], y + 1), std::max(box.upper[2], z + 1)};
-            }
+            // A row widens the box by its first and last ROI voxel.
+            const auto row = mask.voxels.begin() + static_cast<std::ptrdiff_t>(mask.geometry.offset(0, y, z));
+            const auto rowEnd = row + static_cast<std::ptrdiff_t>(size[0]);
+            const auto first = std::find_if(row, rowEnd, inRoi);
+            if (first == rowEnd) continue;
+            const auto last = std::find_if(std::make_reverse_iterator(rowEnd), std::make_reverse_iterator(first), inRoi);
+            const auto x = static_cast<std::size_t>(first - row);
+            const auto xEnd = static_cast<std::size_t>(last.base() - row);
+            box.lower = {std::min(box.lower[0], x), std::min(box.lower[1], y), std::min(box.lower[2], z)};
+            box.upper = {std::max(box.upper[0], xEnd), std::max(box.upper[1], y + 1), std::max(box.upper[2], z + 1)};
         }
     }
     if (box.empty()) return IndexBox{};

@@ -1,11 +1,13 @@
 #include "analysis/ngtdm.h"
 
+#include "analysis/neighbour_offsets.h"
 #include "analysis/texture_grid.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 
 namespace radnode::analysis {
@@ -102,6 +104,41 @@ double (*findFeature(const std::string& name))(const Ngtdm&) {
     throw std::invalid_argument("feature class ngtdm has no feature '" + name + "'");
 }
 
+// The axes along which `angles` are the whole 3 x 3 (x 3) neighbourhood, every offset of -1, 0
+// or +1 except the centre (distances [1], PyRadiomics' default); none when they are not.
+std::optional<std::array<bool, 3>> wholeNeighbourhood(const std::vector<TextureAngle>& angles) {
+    std::array<bool, 3> moves{false, false, false};
+    for (const auto& angle : angles) {
+        for (int axis = 0; axis < 3; ++axis) {
+            if (std::abs(angle[axis]) > 1) return std::nullopt;
+            moves[axis] = moves[axis] || angle[axis] != 0;
+        }
+    }
+    std::size_t whole = 1;
+    for (const bool axis : moves) whole *= axis ? 3 : 1;
+    // textureAngles gives each offset once, so the count decides.
+    if (angles.size() != whole - 1) return std::nullopt;
+    return moves;
+}
+
+// For each voxel of the padded grid, the sum of `values` over its 3 x 3 (x 3) box along `axes`,
+// centre included: one pass of three-voxel sums per axis (the box is separable) instead of one
+// read per neighbour. Cells whose box leaves the padded grid hold partial sums; no ROI voxel's
+// box does (the border is at least one voxel wide along every axis an angle moves along).
+std::vector<std::int32_t> boxSums(std::vector<std::int32_t> values, const TextureGrid& grid,
+                                  const std::array<bool, 3>& axes) {
+    std::vector<std::int32_t> summed(values.size(), 0);
+    for (int axis = 0; axis < 3; ++axis) {
+        if (!axes[static_cast<std::size_t>(axis)]) continue;
+        const auto step = static_cast<std::size_t>(grid.stride[static_cast<std::size_t>(axis)]);
+        const std::int32_t* in = values.data();
+        std::int32_t* out = summed.data();
+        for (std::size_t i = step; i + step < values.size(); ++i) out[i] = in[i - step] + in[i] + in[i + step];
+        values.swap(summed);
+    }
+    return values;
+}
+
 // A voxel with no ROI neighbour contributes a difference of 0, as in PyRadiomics.
 Ngtdm differenceMatrix(const TextureGrid& grid, const std::vector<TextureAngle>& angles) {
     std::vector<std::ptrdiff_t> offsets;
@@ -110,22 +147,45 @@ Ngtdm differenceMatrix(const TextureGrid& grid, const std::vector<TextureAngle>&
     std::vector<double> counts(levels, 0.0);
     Ngtdm m;
     m.s.assign(levels, 0.0);
-    for (const std::size_t voxel : grid.roiVoxels) {
-        const int* centre = grid.levels.data() + voxel;
-        // Integer sums are exact, so this equals PyRadiomics' floating-point sum bit for bit;
-        // a neighbour outside the ROI has level 0 and adds nothing.
-        int neighbours = 0;
-        std::int64_t sum = 0;
-        for (const std::ptrdiff_t offset : offsets) {
-            const int neighbour = centre[offset];
-            neighbours += neighbour != 0;
-            sum += neighbour;
+    const auto axes = wholeNeighbourhood(angles);
+    // 27 levels of at most 2^26 sum to less than 2^31.
+    if (axes && grid.maxLevel < (1 << 26)) {
+        // Neighbour sums and counts as box sums minus the centre: integers, so exactly the
+        // per-neighbour sums below.
+        std::vector<std::int32_t> inRoi(grid.levels.size());
+        for (std::size_t i = 0; i < inRoi.size(); ++i) inRoi[i] = grid.levels[i] != 0;
+        const auto levelSums = boxSums(std::vector<std::int32_t>(grid.levels.begin(), grid.levels.end()), grid, *axes);
+        const auto roiCounts = boxSums(std::move(inRoi), grid, *axes);
+        for (const std::size_t voxel : grid.roiVoxels) {
+            const int level = grid.levels[voxel];
+            const std::int32_t neighbours = roiCounts[voxel] - 1;
+            const std::int32_t sum = levelSums[voxel] - level;
+            const double difference =
+                neighbours == 0 ? 0.0 : std::abs(level - static_cast<double>(sum) / static_cast<double>(neighbours));
+            const auto row = static_cast<std::size_t>(grid.levelIndex[static_cast<std::size_t>(level)]);
+            counts[row] += 1.0;
+            m.s[row] += difference;
         }
-        const double difference =
-            neighbours == 0 ? 0.0 : std::abs(*centre - static_cast<double>(sum) / static_cast<double>(neighbours));
-        const auto row = static_cast<std::size_t>(grid.levelIndex[static_cast<std::size_t>(*centre)]);
-        counts[row] += 1.0;
-        m.s[row] += difference;
+    } else {
+        withNeighbourOffsets(offsets, [&](const auto& neighbourOffsets) {
+            for (const std::size_t voxel : grid.roiVoxels) {
+                const int* centre = grid.levels.data() + voxel;
+                // Integer sums are exact, so this equals PyRadiomics' floating-point sum bit for bit;
+                // a neighbour outside the ROI has level 0 and adds nothing.
+                int neighbours = 0;
+                std::int64_t sum = 0;
+                for (const std::ptrdiff_t offset : neighbourOffsets) {
+                    const int neighbour = centre[offset];
+                    neighbours += neighbour != 0;
+                    sum += neighbour;
+                }
+                const double difference =
+                    neighbours == 0 ? 0.0 : std::abs(*centre - static_cast<double>(sum) / static_cast<double>(neighbours));
+                const auto row = static_cast<std::size_t>(grid.levelIndex[static_cast<std::size_t>(*centre)]);
+                counts[row] += 1.0;
+                m.s[row] += difference;
+            }
+        });
     }
     for (const double count : counts) m.voxels += count;
     for (std::size_t row = 0; row < levels; ++row) {
