@@ -9,6 +9,8 @@
 #include "test_support.h"
 
 #include <dcmtk/dcmdata/dcrleerg.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
 #include <dcmtk/dcmdata/dctk.h>
 #include <dcmtk/dcmimage/diregist.h>
 #include <dcmtk/dcmimgle/dcmimage.h>
@@ -447,4 +449,161 @@ TEST_CASE("broken files fail with a LoadError naming them, never a crash") {
         INFO(name);
         CHECK_THROWS_AS(decodeGreyFrames(cut), LoadError);
     }
+}
+
+namespace {
+
+// The fragments of an encapsulated J2K file, Basic Offset Table first.
+std::vector<std::vector<Uint8>> pixelFragments(DcmDataset& dataset) {
+    DcmElement* element = nullptr;
+    REQUIRE(dataset.findAndGetElement(DCM_PixelData, element).good());
+    auto* pixelData = static_cast<DcmPixelData*>(element);
+    E_TransferSyntax syntax = EXS_Unknown;
+    const DcmRepresentationParameter* parameter = nullptr;
+    pixelData->getOriginalRepresentationKey(syntax, parameter);
+    DcmPixelSequence* sequence = nullptr;
+    REQUIRE(pixelData->getEncapsulatedRepresentation(syntax, parameter, sequence).good());
+    std::vector<std::vector<Uint8>> fragments;
+    for (unsigned long i = 0; i < sequence->card(); ++i) {
+        DcmPixelItem* item = nullptr;
+        REQUIRE(sequence->getItem(item, i).good());
+        Uint8* bytes = nullptr;
+        if (item->getLength() > 0) REQUIRE(item->getUint8Array(bytes).good());
+        fragments.emplace_back(bytes, bytes + item->getLength());
+    }
+    return fragments;
+}
+
+// Replaces the pixel sequence: `table` as Basic Offset Table, then `fragments`.
+void putPixelFragments(DcmDataset& dataset, const std::vector<Uint8>& table,
+                       const std::vector<std::vector<Uint8>>& fragments) {
+    auto* sequence = new DcmPixelSequence(DcmTag(DCM_PixelData, EVR_OB));
+    auto* tableItem = new DcmPixelItem(DcmTag(DCM_Item, EVR_OB));
+    if (!table.empty()) REQUIRE(tableItem->putUint8Array(table.data(), static_cast<Uint32>(table.size())).good());
+    sequence->insert(tableItem);
+    for (const auto& bytes : fragments) {
+        auto* item = new DcmPixelItem(DcmTag(DCM_Item, EVR_OB));
+        REQUIRE(item->putUint8Array(bytes.data(), static_cast<Uint32>(bytes.size())).good());
+        sequence->insert(item);
+    }
+    DcmElement* element = nullptr;
+    REQUIRE(dataset.findAndGetElement(DCM_PixelData, element).good());
+    static_cast<DcmPixelData*>(element)->putOriginalRepresentation(EXS_JPEG2000LosslessOnly, nullptr, sequence);
+}
+
+} // namespace
+
+TEST_CASE("JPEG 2000 frames are read from their fragments: offset table, one per frame, or up to each codestream end") {
+    TempDir dir;
+    const auto native = dataFile("enhanced/emri_small.dcm");
+    REQUIRE_MESSAGE(radnode::test::haveProgram("gdcmconv"), "gdcmconv (libgdcm-tools) makes the JPEG 2000 copy");
+    const auto j2k = dir / "emri-j2k.dcm";
+    const auto converted = radnode::test::runCommand("gdcmconv --j2k '" + native.string() + "' '" + j2k.string() + "'");
+    REQUIRE_MESSAGE(converted.exitCode == 0, converted.output);
+    const auto expected = decodeGreyFrames(native, {9, 1, 4}).values;
+
+    auto file = loadWhole(j2k);
+    DcmDataset& dataset = *file->getDataset();
+    const auto fragments = pixelFragments(dataset);
+    REQUIRE(fragments.size() == readPixelFormat(j2k).frames + 1);
+
+    // Each frame cut in two fragments (even lengths, as items must be), with and without a table.
+    std::vector<std::vector<Uint8>> halves;
+    std::vector<Uint8> table;
+    Uint32 position = 0;
+    for (std::size_t f = 1; f < fragments.size(); ++f) {
+        for (int b = 0; b < 4; ++b) table.push_back(static_cast<Uint8>(position >> (8 * b)));
+        const auto& frame = fragments[f];
+        const std::size_t cut = (frame.size() / 2) & ~std::size_t{1};
+        halves.emplace_back(frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(cut));
+        halves.emplace_back(frame.begin() + static_cast<std::ptrdiff_t>(cut), frame.end());
+        position += static_cast<Uint32>(frame.size() + 16);
+    }
+    putPixelFragments(dataset, table, halves);
+    save(*file, dir / "split-table.dcm", EXS_JPEG2000LosslessOnly);
+    CHECK(decodeGreyFrames(dir / "split-table.dcm", {9, 1, 4}).values == expected);
+
+    putPixelFragments(dataset, {}, halves);
+    save(*file, dir / "split-no-table.dcm", EXS_JPEG2000LosslessOnly);
+    CHECK(decodeGreyFrames(dir / "split-no-table.dcm", {9, 1, 4}).values == expected);
+
+    // A table that fits no fragment is ignored when there is one fragment per frame.
+    const std::vector<std::vector<Uint8>> perFrame(fragments.begin() + 1, fragments.end());
+    putPixelFragments(dataset, std::vector<Uint8>(table.size(), 0x11), perFrame);
+    save(*file, dir / "bad-table.dcm", EXS_JPEG2000LosslessOnly);
+    CHECK(decodeGreyFrames(dir / "bad-table.dcm", {9, 1, 4}).values == expected);
+
+    // Split fragments with a codestream end missing cannot be told apart.
+    auto broken = halves;
+    broken[3].resize(broken[3].size() - 2);
+    putPixelFragments(dataset, {}, broken);
+    save(*file, dir / "split-no-end.dcm", EXS_JPEG2000LosslessOnly);
+    CHECK_THROWS_WITH_AS(decodeGreyFrames(dir / "split-no-end.dcm", {1}), doctest::Contains("Basic Offset Table"),
+                         LoadError);
+}
+
+TEST_CASE("a JPEG 2000 codestream must be the image its header describes; narrower samples are widened") {
+    TempDir dir;
+    const auto seed = std::filesystem::path(RADNODE_TEST_DATA_DIR).parent_path() / "fuzz" / "corpus" / "xfer-j2k-dx.dcm";
+    const auto expected = decodeGreyFrames(seed).values;
+
+    // 8-bit codestream in a file allocating 16 bits per sample.
+    auto wide = loadWhole(seed);
+    REQUIRE(wide->getDataset()->putAndInsertUint16(DCM_BitsAllocated, 16).good());
+    save(*wide, dir / "wide.dcm", EXS_JPEG2000LosslessOnly);
+    CHECK(decodeGreyFrames(dir / "wide.dcm").values == expected);
+
+    // Rows, samples and BitsAllocated that disagree with the codestream: refused before decoding
+    // (GDCM's codec would write past its buffer, or abort on an assert).
+    auto fewerRows = loadWhole(seed);
+    REQUIRE(fewerRows->getDataset()->putAndInsertUint16(DCM_Rows, 100).good());
+    save(*fewerRows, dir / "rows.dcm", EXS_JPEG2000LosslessOnly);
+    CHECK_THROWS_WITH_AS(decodeGreyFrames(dir / "rows.dcm"), doctest::Contains("codestream is 211 x 169"), LoadError);
+
+    auto colour = loadWhole(seed);
+    REQUIRE(colour->getDataset()->putAndInsertUint16(DCM_SamplesPerPixel, 3).good());
+    REQUIRE(colour->getDataset()->putAndInsertString(DCM_PhotometricInterpretation, "RGB").good());
+    save(*colour, dir / "colour.dcm", EXS_JPEG2000LosslessOnly);
+    CHECK_THROWS_WITH_AS(decodeGreyFrames(dir / "colour.dcm"), doctest::Contains("1 components"), LoadError);
+
+    // 1 x 1 tiles: 35,659 of them, which OpenJPEG would hold 380 MB of state for.
+    auto tiny = loadWhole(seed);
+    auto fragments = pixelFragments(*tiny->getDataset());
+    REQUIRE(fragments.size() == 2);
+    auto& codestream = fragments[1];
+    REQUIRE(codestream.size() > 32);
+    for (std::size_t i = 24; i < 32; ++i) codestream[i] = i % 4 == 3 ? 1 : 0; // XTsiz = YTsiz = 1
+    putPixelFragments(*tiny->getDataset(), {}, {codestream});
+    save(*tiny, dir / "tiles.dcm", EXS_JPEG2000LosslessOnly);
+    CHECK_THROWS_WITH_AS(decodeGreyFrames(dir / "tiles.dcm"), doctest::Contains("35659 tiles of 1 x 1"), LoadError);
+
+    // Code-blocks of 4 x 4 and precincts of 2 x 2 at full resolution (OpenJPEG state for each).
+    const auto codeStyleAt = [](const std::vector<Uint8>& bytes) {
+        for (std::size_t i = 0; i + 1 < bytes.size(); ++i)
+            if (bytes[i] == 0xFF && bytes[i + 1] == 0x52) return i;
+        FAIL("no COD marker");
+        return std::size_t{0};
+    };
+    auto smallBlocks = pixelFragments(*loadWhole(seed)->getDataset())[1];
+    const std::size_t cod = codeStyleAt(smallBlocks);
+    smallBlocks[cod + 4 + 6] = 0; // code-block width and height exponents minus 2: 4 x 4
+    smallBlocks[cod + 4 + 7] = 0;
+    auto blocks = loadWhole(seed);
+    putPixelFragments(*blocks->getDataset(), {}, {smallBlocks});
+    save(*blocks, dir / "blocks.dcm", EXS_JPEG2000LosslessOnly);
+    CHECK_THROWS_WITH_AS(decodeGreyFrames(dir / "blocks.dcm"), doctest::Contains("code-blocks of 2^2 x 2^2"), LoadError);
+
+    auto smallPrecincts = pixelFragments(*loadWhole(seed)->getDataset())[1];
+    const std::size_t segmentLength = (smallPrecincts[cod + 2] << 8) | smallPrecincts[cod + 3];
+    const unsigned levels = smallPrecincts[cod + 4 + 5];
+    std::vector<Uint8> sizes(levels + 1, 0x11); // 2 x 2 at every resolution
+    smallPrecincts.insert(smallPrecincts.begin() + static_cast<std::ptrdiff_t>(cod + 2 + segmentLength), sizes.begin(),
+                          sizes.end());
+    smallPrecincts[cod + 4] |= 1; // Scod: precinct sizes given
+    smallPrecincts[cod + 3] = static_cast<Uint8>(segmentLength + sizes.size());
+    if (smallPrecincts.size() % 2 != 0) smallPrecincts.push_back(0);
+    auto precincts = loadWhole(seed);
+    putPixelFragments(*precincts->getDataset(), {}, {smallPrecincts});
+    save(*precincts, dir / "precincts.dcm", EXS_JPEG2000LosslessOnly);
+    CHECK_THROWS_WITH_AS(decodeGreyFrames(dir / "precincts.dcm"), doctest::Contains("precincts of 2^1 x 2^1"), LoadError);
 }
