@@ -3,6 +3,7 @@
 #include "analysis/model_covariates.h"
 #include "config/config_loader.h"
 #include "node/clinical_inputs.h"
+#include "node/command_line.h"
 #include "node/commands.h"
 #include "node/state_directory.h"
 #include "node/csv.h"
@@ -13,6 +14,7 @@
 
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 
 namespace radnode::node {
 
@@ -20,7 +22,9 @@ namespace po = boost::program_options;
 
 namespace {
 
-void usage(std::ostream& out) {
+// The usage lines and the covariate keys, ahead of the options in --help.
+std::string usage() {
+    std::ostringstream out;
     out << "usage: radnode clinical set    --state-dir D (--study UID | --accession A) key=value...\n"
            "       radnode clinical import --state-dir D FILE.csv\n"
            "       radnode clinical show   --state-dir D (--study UID | --accession A)\n"
@@ -38,7 +42,8 @@ void usage(std::ostream& out) {
         out << "\n";
     }
     out << "\nA CSV has a study_uid or accession_number column and one column per key (empty cells are\n"
-           "skipped). A study that already has a result is re-scored; the new SR supersedes the last.\n";
+           "skipped). A study that already has a result is re-scored; the new SR supersedes the last.\n\noptions";
+    return out.str();
 }
 
 // The store named by --state-dir or --config (node/state_directory.h).
@@ -144,41 +149,30 @@ int runShow(const po::variables_map& vm) {
 } // namespace
 
 int runClinicalCommand(int argc, char** argv) {
-    if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
-        usage(argc < 2 ? std::cerr : std::cout);
-        return argc < 2 ? 2 : 0;
-    }
-    const std::string action = argv[1];
-    po::options_description options("options");
+    po::options_description options(usage());
     options.add_options()("help,h", "this help")
         ("state-dir", po::value<std::string>(), "the node's state directory")
         ("config", po::value<std::string>(), "the node's configuration (to find the state directory)")
         ("study", po::value<std::string>(), "Study Instance UID")
-        ("accession", po::value<std::string>(), "Accession Number")
+        ("accession", po::value<std::string>(), "Accession Number");
+    PositionalArguments positional;
+    positional.options.add_options()
+        ("action", po::value<std::string>(), "set, import or show")
         ("argument", po::value<std::vector<std::string>>(), "key=value, or the CSV file");
-    po::positional_options_description positional;
-    positional.add("argument", -1);
+    positional.order.add("action", 1).add("argument", -1);
     po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(argc - 1, argv + 1).options(options).positional(positional).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& error) {
-        std::cerr << "radnode clinical: " << error.what() << "\n";
-        usage(std::cerr);
-        return 2;
-    }
-    if (vm.count("help")) {
-        usage(std::cout);
-        return 0;
-    }
+    if (const auto exitCode = parseOptions("clinical", argc, argv, options, positional, vm)) return *exitCode;
+    if (!vm.count("action")) return usageError("clinical", "no action given (set, import, show)");
+    const std::string action = vm["action"].as<std::string>();
     const auto arguments = vm.count("argument") ? vm["argument"].as<std::vector<std::string>>() : std::vector<std::string>{};
     try {
         if (action == "set") return runSet(vm, arguments);
         if (action == "import") return runImport(vm, arguments);
-        if (action == "show") return runShow(vm);
-        std::cerr << "radnode clinical: unknown action '" << action << "' (set, import, show)\n";
-        usage(std::cerr);
-        return 2;
+        if (action == "show") {
+            if (!arguments.empty()) return usageError("clinical", "show takes no argument (got '" + arguments.front() + "')");
+            return runShow(vm);
+        }
+        return usageError("clinical", "unknown action '" + action + "' (set, import, show)");
     } catch (const storage::DatabaseError& error) {
         std::cerr << "radnode clinical: " << error.what() << "\n";
         return 1;

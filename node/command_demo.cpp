@@ -5,6 +5,7 @@
 #include "dicom/store_scp.h"
 #include "dicom/store_scu.h"
 #include "dicom/synth.h"
+#include "node/command_line.h"
 #include "node/commands.h"
 #include "node/demo_model.h"
 #include "node/folder_receiver.h"
@@ -98,17 +99,8 @@ int runDemoCommand(int argc, char** argv) {
         ("state-dir", po::value(&stateDir), "state directory (default: a fresh one under the temp directory)")
         ("timeout", po::value(&timeoutSeconds), "seconds to wait for the results");
     po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& error) {
-        std::cerr << "radnode demo: " << error.what() << "\n" << options;
-        return 2;
-    }
-    if (vm.count("help")) {
-        std::cout << options;
-        return 0;
-    }
+    if (const auto exitCode = parseOptions("demo", argc, argv, options, vm)) return *exitCode;
+    if (timeoutSeconds < 1) return usageError("demo", "--timeout must be at least 1 second");
     setLogThreshold(LogLevel::Warning); // the summary is the demo's output; logs only for trouble
 
     const std::filesystem::path state = stateDir.empty() ? freshStateDirectory() : std::filesystem::path(stateDir);

@@ -3,6 +3,7 @@
 // from a pathology CSV by accession number. Patient identifiers are not exported: the
 // accession number is the join key a research team already holds.
 #include "analysis/model.h"
+#include "node/command_line.h"
 #include "node/commands.h"
 #include "node/csv.h"
 #include "node/pathology_labels.h"
@@ -135,18 +136,8 @@ int runExportCommand(int argc, char** argv) {
          "pathology column with the count of metastatic nodes (default positive_nodes)")
         ("labelled-only", po::bool_switch(&options.labelledOnly), "only studies with a known node status")
         ("out", po::value(&options.out), "write the table here (default: standard output)");
-    try {
-        po::variables_map values;
-        po::store(po::command_line_parser(argc, argv).options(described).run(), values);
-        if (values.count("help")) {
-            std::cout << described;
-            return 0;
-        }
-        po::notify(values);
-    } catch (const po::error& error) {
-        std::cerr << "radnode export: " << error.what() << "\n" << described;
-        return 2;
-    }
+    po::variables_map values;
+    if (const auto exitCode = parseOptions("export", argc, argv, described, values)) return *exitCode;
     try {
         if (options.out.empty()) {
             writeTable(options, std::cout);

@@ -1,4 +1,5 @@
 #include "config/config_loader.h"
+#include "node/command_line.h"
 #include "node/commands.h"
 #include "node/log.h"
 #include "node/node_options.h"
@@ -42,7 +43,7 @@ int runServeCommand(int argc, char** argv) {
     po::options_description options("radnode serve [options]");
     std::string configFile, stateDir, aet;
     int port = 0, httpPort = 0;
-    double quiet = -1;
+    double quiet = 0;
     std::vector<std::string> destinations;
     options.add_options()("help,h", "this help")
         ("config", po::value(&configFile), "node configuration (YAML); default: the embedded defaults")
@@ -53,27 +54,17 @@ int runServeCommand(int argc, char** argv) {
         ("quiet-period", po::value(&quiet), "seconds without new instances before a study is assembled")
         ("destination", po::value(&destinations)->composing(), "result destination AET@HOST:PORT (repeatable)");
     po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& error) {
-        std::cerr << "radnode serve: " << error.what() << "\n" << options;
-        return 2;
-    }
-    if (vm.count("help")) {
-        std::cout << options;
-        return 0;
-    }
+    if (const auto exitCode = parseOptions("serve", argc, argv, options, vm)) return *exitCode;
 
     config::NodeConfig config;
     NodeOverrides overrides;
     try {
         config = configFile.empty() ? config::defaultConfig() : config::loadConfig(configFile);
-        if (!aet.empty()) overrides.aeTitle = aet;
+        if (vm.count("aet")) overrides.aeTitle = aet;
         if (vm.count("port")) overrides.port = port;
         if (vm.count("http-port")) overrides.httpPort = httpPort;
         if (!stateDir.empty()) overrides.stateDirectory = stateDir;
-        if (quiet >= 0) overrides.quietPeriodSeconds = quiet;
+        if (vm.count("quiet-period")) overrides.quietPeriodSeconds = quiet;
         overrides.destinations = destinations;
         applyOverrides(config, overrides);
         setLogThreshold(parseLogLevel(config.logLevel));

@@ -1,6 +1,7 @@
 // `radnode synth`: writes one synthetic breast study (ultrasound or tomosynthesis images and
 // their SEG) into a folder and prints the files written. Same options, same bytes.
 #include "dicom/synth.h"
+#include "node/command_line.h"
 #include "node/commands.h"
 
 #include <boost/program_options.hpp>
@@ -9,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <stdexcept>
 
 namespace radnode::node {
@@ -36,6 +38,7 @@ int runSynthCommand(int argc, char** argv) {
     bool node = false, noNode = false;
     std::string frameSize;
     std::string truthFile;
+    long long frames = 0; // signed, so that "-1" is refused rather than read as 2^32-1
     po::options_description described(
         "radnode synth: write a synthetic breast study (images + DICOM SEG), reproducible from its seed\n\noptions");
     described.add_options()
@@ -51,7 +54,7 @@ int runSynthCommand(int argc, char** argv) {
          "ultrasound: the node looks metastatic (round, thick cortex, effaced hilum)")
         ("view", po::value(&options.view)->default_value(options.view), "tomosynthesis view: CC or MLO")
         ("laterality", po::value(&options.laterality)->default_value(options.laterality), "L or R")
-        ("frames", po::value(&options.tomosynthesisFrames)->default_value(0),
+        ("frames", po::value(&frames)->default_value(0),
          "tomosynthesis: at least this many frames of 256x256x16 bits (128 KiB each; extra frames repeat "
          "the tissue), for large-object benchmarks; 0: as many as the mass needs")
         ("frame-size", po::value(&frameSize),
@@ -62,14 +65,14 @@ int runSynthCommand(int argc, char** argv) {
          "node status simulated from the lesion's diameter and spiculation (docs/training.md, \"The demo model\")")
         ("labelmap", po::bool_switch(&options.labelMapSegmentation),
          "write the SEG as a Label Map Segmentation (LABELMAP, pixel = segment number) instead of BINARY");
+    po::variables_map values;
+    if (const auto exitCode = parseOptions("synth", argc, argv, described, values)) return *exitCode;
+    if (frames < 0 || frames > std::numeric_limits<unsigned>::max()) {
+        return usageError("synth", "--frames must be a whole number from 0 to " +
+                                       std::to_string(std::numeric_limits<unsigned>::max()));
+    }
+    options.tomosynthesisFrames = static_cast<unsigned>(frames);
     try {
-        po::variables_map values;
-        po::store(po::command_line_parser(argc, argv).options(described).run(), values);
-        if (values.count("help")) {
-            std::cout << described << "\n";
-            return 0;
-        }
-        po::notify(values);
         if (node && noNode) throw std::invalid_argument("--node and --no-node contradict each other");
         options.includeLymphNode = !noNode;
         options.modality = dicom::parseSynthModality(modality);
@@ -102,9 +105,6 @@ int runSynthCommand(int argc, char** argv) {
         for (const auto& file : study.imageFiles) std::cout << file.string() << "\n";
         for (const auto& file : study.segFiles) std::cout << file.string() << "\n";
         return 0;
-    } catch (const po::error& error) {
-        std::cerr << "radnode synth: " << error.what() << " (see radnode synth --help)\n";
-        return 2;
     } catch (const std::invalid_argument& error) {
         std::cerr << "radnode synth: " << error.what() << "\n";
         return 2;

@@ -49,7 +49,10 @@ void applyOverrides(config::NodeConfig& config, const NodeOverrides& overrides) 
         config.storage.fileStore.clear();
     }
     if (overrides.quietPeriodSeconds) {
-        if (*overrides.quietPeriodSeconds < 0) throw std::invalid_argument("--quiet-period must not be negative");
+        // Also refuses nan and inf, which program_options reads as numbers.
+        if (!(*overrides.quietPeriodSeconds >= 0 && *overrides.quietPeriodSeconds <= 86400)) {
+            throw std::invalid_argument("--quiet-period must be 0 to 86400 seconds");
+        }
         config.assembly.quietPeriod = std::chrono::milliseconds(static_cast<long long>(*overrides.quietPeriodSeconds * 1000));
     }
     if (overrides.httpPort) {
