@@ -47,13 +47,17 @@ const std::map<std::string, std::vector<std::string>>& knownKeys() {
         {"workers", {"count", "max_attempts", "lease_duration"}},
         {"delivery",
          {"max_age", "initial_backoff", "max_backoff", "series_description", "series_number", "summary_images"}},
-        {"destinations[]", {"name", "ae_title", "host", "port", "calling_ae_title", "tls", "sr_format"}},
+        {"destinations[]",
+         {"name", "ae_title", "host", "port", "calling_ae_title", "tls", "sr_format", "storage_commitment",
+          "storage_commitment_timeout"}},
         {"destinations[].tls", {"certificate", "private_key", "trusted_certificates", "check_host_name", "profile"}},
         {"analysis", {"rings_mm", "pyradiomics_params", "age_from_dicom"}},
         {"models[]", {"file"}},
         {"http", {"enabled", "bind", "port", "token_file"}},
         {"audit", {"syslog"}},
-        {"audit.syslog", {"enabled", "host", "port", "app_name", "source_id"}},
+        {"audit.syslog",
+         {"enabled", "host", "port", "app_name", "source_id", "transport", "ca_file", "certificate_file",
+          "private_key_file"}},
     };
     return keys;
 }
@@ -559,6 +563,11 @@ Destination readDestination(const Value& value) {
         if (format == "enhanced") destination.srFormat = SrFormat::Enhanced;
         else if (format != "comprehensive-3d") v->fail("unknown SR format '" + format + "' (comprehensive-3d, enhanced)");
     }
+    if (const auto v = section.get("storage_commitment")) destination.storageCommitment = asBoolean(*v);
+    if (const auto v = section.get("storage_commitment_timeout")) {
+        destination.storageCommitmentTimeout = asWholeSeconds(*v);
+        if (destination.storageCommitmentTimeout.count() < 1) v->fail("must be at least 1s");
+    }
     return destination;
 }
 
@@ -659,6 +668,33 @@ void readAudit(const Value& value, AuditSyslogConfig& syslog) {
     if (const auto v = settings.get("port")) syslog.port = static_cast<int>(asInteger(*v, 1, 65535));
     if (const auto v = settings.get("app_name")) syslog.appName = asSyslogField(*v, 48);
     if (const auto v = settings.get("source_id")) syslog.sourceId = asString(*v);
+    const auto transport = settings.get("transport");
+    if (transport) {
+        const std::string name = asString(*transport);
+        if (name != "udp" && name != "tls") transport->fail("unknown transport '" + name + "' (udp, tls)");
+        syslog.transport = name == "tls" ? SyslogTransport::Tls : SyslogTransport::Udp;
+    }
+    const auto caFile = settings.get("ca_file");
+    const auto certificateFile = settings.get("certificate_file");
+    const auto privateKeyFile = settings.get("private_key_file");
+    if (syslog.transport == SyslogTransport::Udp) {
+        // TLS files with UDP would mean audit messages in clear that the site meant to protect.
+        for (const auto& v : {caFile, certificateFile, privateKeyFile}) {
+            if (v) v->fail("is for transport: tls (transport is udp)");
+        }
+        return;
+    }
+    if (!settings.get("port")) syslog.port = 6514; // RFC 5425's port
+    if (!caFile) {
+        transport->fail("tls needs 'ca_file' (the CAs that sign the collector's certificate)");
+    }
+    syslog.caFile = asReadableFile(*caFile, "CA");
+    if (static_cast<bool>(certificateFile) != static_cast<bool>(privateKeyFile)) {
+        (certificateFile ? *certificateFile : *privateKeyFile)
+            .fail("'certificate_file' and 'private_key_file' go together: give both (a client certificate) or neither");
+    }
+    if (certificateFile) syslog.certificateFile = asReadableFile(*certificateFile, "certificate");
+    if (privateKeyFile) syslog.privateKeyFile = asReadableFile(*privateKeyFile, "private key");
 }
 
 NodeConfig readConfig(const std::string& yamlText, const Source& source) {

@@ -46,6 +46,10 @@ struct Destination {
     std::string callingAeTitle; // empty: the node's own AE title
     std::optional<TlsConfig> tls; // set: deliveries use DICOM TLS
     SrFormat srFormat = SrFormat::Comprehensive3d;
+    // Storage Commitment (dicom/storage_commitment.h): after each delivery, ask the destination
+    // to commit the objects, and wait this long for its answer before reporting it timed out.
+    bool storageCommitment = false;
+    std::chrono::seconds storageCommitmentTimeout{3600};
 };
 
 // The DICOM listener. It accepts TCP connections on every interface (DCMTK 3.6.7's DcmSCP
@@ -118,14 +122,24 @@ struct HttpConfig {
     std::optional<std::filesystem::path> tokenFile; // set: every request but /healthz needs the token
 };
 
-// DICOM audit messages (PS3.15 A.5) sent as syslog over UDP to an audit record repository
+// How audit messages travel: UDP datagrams (RFC 5426) or one TLS connection (RFC 5425, what
+// IHE ATNA requires between secure nodes).
+enum class SyslogTransport { Udp, Tls };
+
+// DICOM audit messages (PS3.15 A.5) sent as syslog to an audit record repository
 // (docs/audit.md). Off unless enabled; the SQLite audit trail is kept either way.
 struct AuditSyslogConfig {
     bool enabled = false;
     std::string host = "127.0.0.1"; // numeric address or host name, resolved when the node starts
-    int port = 514;
+    int port = 514;                  // 6514 when transport is tls and no port is given
     std::string appName = "radnode"; // RFC 5424 APP-NAME
     std::string sourceId;            // AuditSourceID; empty: the host name
+    SyslogTransport transport = SyslogTransport::Udp;
+    // TLS only. PEM files: the CAs the collector's certificate must chain to (required), and
+    // optionally the node's client certificate and its unencrypted key (mutual TLS).
+    std::filesystem::path caFile;
+    std::filesystem::path certificateFile;
+    std::filesystem::path privateKeyFile;
 };
 
 struct NodeConfig {

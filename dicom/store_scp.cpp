@@ -1,5 +1,6 @@
 #include "dicom/store_scp.h"
 
+#include "dicom/commitment_response.h"
 #include "dicom/dataset_values.h"
 
 #include <dcmtk/config/osconfig.h>
@@ -7,15 +8,26 @@
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcxfer.h>
+#include <dcmtk/dcmnet/dcmlayer.h>
 #include <dcmtk/dcmnet/diutil.h>
+#include <dcmtk/dcmnet/dul.h>
 #include <dcmtk/dcmnet/scpthrd.h>
 #include <dcmtk/dcmtls/tlscond.h>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
 #include <list>
 #include <map>
 #include <memory>
@@ -105,6 +117,26 @@ bool silentDisconnect(const OFCondition& condition) {
            std::string(condition.text()).find("unexpected eof") != std::string::npos;
 }
 
+// Storage Commitment with reversed roles: a destination that proposes itself as SCP opens the
+// association only to send us its N-EVENT-REPORT. We never act as the commitment SCP.
+void acceptCommitmentReports(T_ASC_Parameters& parameters, const T_ASC_PresentationContext& context) {
+    const bool peerIsScp = context.proposedRole == ASC_SC_ROLE_SCP || context.proposedRole == ASC_SC_ROLE_SCUSCP;
+    const char* chosen = nullptr;
+    for (int t = 0; t < context.transferSyntaxCount && !chosen; ++t) {
+        const std::string proposed = context.proposedTransferSyntaxes[t];
+        if (proposed == UID_LittleEndianExplicitTransferSyntax || proposed == UID_LittleEndianImplicitTransferSyntax) {
+            chosen = context.proposedTransferSyntaxes[t];
+        }
+    }
+    if (!peerIsScp) {
+        ASC_refusePresentationContext(&parameters, context.presentationContextID, ASC_P_ABSTRACTSYNTAXNOTSUPPORTED);
+    } else if (!chosen) {
+        ASC_refusePresentationContext(&parameters, context.presentationContextID, ASC_P_TRANSFERSYNTAXESNOTSUPPORTED);
+    } else {
+        ASC_acceptPresentationContext(&parameters, context.presentationContextID, chosen, ASC_SC_ROLE_SCP);
+    }
+}
+
 bool isSegmentation(const std::string& sopClassUid) {
     return sopClassUid == "1.2.840.10008.5.1.4.1.1.66.4" || sopClassUid == "1.2.840.10008.5.1.4.1.1.66.7";
 }
@@ -156,6 +188,7 @@ protected:
 
 private:
     StoreStatus receiveAndStore(T_DIMSE_C_StoreRQ& request, T_ASC_PresentationContextID presentationId);
+    OFCondition answerCommitmentReport(const T_DIMSE_N_EventReportRQ& request, T_ASC_PresentationContextID presentationId);
 
     ListenerPool& scp_;
     std::optional<CertificateIdentity> certificate_; // the peer's, on a TLS association that showed one
@@ -167,7 +200,8 @@ private:
     bool counted_ = false;
 };
 
-// The listening socket and one thread per association, plus what the threads share.
+// The listening socket and one thread per connection (handshake, association request and
+// association; see serve()), plus what the threads share.
 // (DCMTK 3.6.7's DcmBaseSCPPool is not used: its OFThread::start() can touch a worker that a
 // short association already deleted, which corrupts the heap under port probes.)
 class ListenerPool {
@@ -242,12 +276,34 @@ public:
     std::atomic<bool> stopping{false};
 
 private:
+    // A connection's socket until its association request has been read, so that stopping
+    // can end a handshake or a wait for the request at once. A duplicate descriptor: its number
+    // stays ours even after DCMTK closed the original.
+    struct Unanswered {
+        std::mutex mutex;
+        int duplicate = -1;
+        void interrupt() {
+            std::lock_guard lock(mutex);
+            if (duplicate >= 0) ::shutdown(duplicate, SHUT_RDWR);
+        }
+        void answered() {
+            std::lock_guard lock(mutex);
+            if (duplicate >= 0) ::close(duplicate);
+            duplicate = -1;
+        }
+    };
+    // One accepted connection: its TLS handshake, association request and association.
     struct Session {
         std::thread thread;
         std::shared_ptr<std::atomic<bool>> finished = std::make_shared<std::atomic<bool>>(false);
+        std::shared_ptr<Unanswered> unanswered = std::make_shared<Unanswered>();
     };
+    void serve(int socket, const std::string& peerAddress, const DcmSharedSCPConfig& shared, Unanswered& unanswered);
+    bool reserveAssociation();
+    void releaseAssociation();
     void reapFinished(bool all);
-    std::list<Session> sessions_;
+    std::list<Session> sessions_; // the listening thread's
+    int associations_ = 0;        // established ones, under mutex
 };
 
 void StoreWorker::notifyAssociationRequest(const T_ASC_Parameters& params, DcmSCPActionType& desiredAction) {
@@ -298,6 +354,10 @@ OFCondition StoreWorker::negotiateAssociation() {
         T_ASC_PresentationContext context;
         if (ASC_getPresentationContext(parameters_, i, &context).bad()) continue;
         const std::string abstractSyntax = context.abstractSyntax;
+        if (abstractSyntax == kStorageCommitmentSopClassUid) {
+            acceptCommitmentReports(*parameters_, context);
+            continue;
+        }
         const bool verification = abstractSyntax == UID_VerificationSOPClass;
         const bool knownNonStorage = !verification && dcmFindNameOfUID(abstractSyntax.c_str()) != nullptr &&
                                      !dcmIsaStorageSOPClassUID(abstractSyntax.c_str(), ESSC_All);
@@ -325,12 +385,45 @@ void StoreWorker::notifyAssociationTermination() {
 }
 
 OFCondition StoreWorker::handleIncomingCommand(T_DIMSE_Message* message, const DcmPresentationContextInfo& info) {
+    if (message->CommandField == DIMSE_N_EVENT_REPORT_RQ && info.abstractSyntax == kStorageCommitmentSopClassUid) {
+        return answerCommitmentReport(message->msg.NEventReportRQ, info.presentationContextID);
+    }
     if (message->CommandField != DIMSE_C_STORE_RQ) return DcmThreadSCP::handleIncomingCommand(message, info);
     T_DIMSE_C_StoreRQ& request = message->msg.CStoreRQ;
     const std::string sopInstanceUid = request.AffectedSOPInstanceUID;
     const StoreStatus result = receiveAndStore(request, info.presentationContextID);
     if (result.code != status::kSuccess) scp_.handler.refused(association_, sopInstanceUid, result);
     return sendSTOREResponse(info.presentationContextID, request, result.code);
+}
+
+OFCondition StoreWorker::answerCommitmentReport(const T_DIMSE_N_EventReportRQ& request,
+                                                T_ASC_PresentationContextID presentationId) {
+    CommitmentReport report;
+    if (request.DataSetType == DIMSE_DATASET_NULL) {
+        report.unreadable = "the N-EVENT-REPORT has no data set";
+    } else {
+        DcmDataset* received = nullptr;
+        T_ASC_PresentationContextID datasetId = presentationId;
+        const OFCondition condition = receiveDIMSEDataset(&datasetId, &received);
+        std::unique_ptr<DcmDataset> dataset(received);
+        if (condition.bad() || !dataset) return condition.bad() ? condition : DIMSE_BADDATA;
+        try {
+            report = parseCommitmentReport(*dataset, request.EventTypeID);
+        } catch (const std::exception& error) {
+            report = CommitmentReport{};
+            report.unreadable = error.what();
+        }
+    }
+    report.callingAe = association_.callingAe;
+    report.peerAddress = association_.peerAddress;
+    std::uint16_t answer = status::kProcessingFailure;
+    try {
+        answer = scp_.handler.commitmentReported(report);
+    } catch (const std::exception&) {
+        answer = status::kProcessingFailure; // not recorded: the peer may report again
+    }
+    T_DIMSE_Message response = detail::commitmentReportResponse(request, answer);
+    return sendDIMSEMessage(presentationId, &response, nullptr);
 }
 
 StoreStatus StoreWorker::receiveAndStore(T_DIMSE_C_StoreRQ& request, T_ASC_PresentationContextID presentationId) {
@@ -382,6 +475,134 @@ StoreStatus StoreWorker::receiveAndStore(T_DIMSE_C_StoreRQ& request, T_ASC_Prese
     }
 }
 
+// DCMTK 3.6.7 reads a connection's A-ASSOCIATE-RQ, after the TLS handshake, inside
+// ASC_receiveAssociation (DUL_ReceiveAssociationRQ: receiveTransportConnectionTCP accepts and
+// calls DcmTransportConnection::serverSideHandshake, then PRV_NextPDUType waits for the first
+// PDU). Called on the listening thread, one slow or silent client would stall every new
+// association for up to DCMTK's socket timeout (60 s) and then the ACSE timeout. So the
+// listening thread only accepts, and each connection's thread gives its socket to DCMTK through
+// dcmExternalSocketHandle (dul.h: the socket "used by dcmnet the next time
+// receiveTransportConnectionTCP() is called"). That handle is one per process, so a thread
+// holds this mutex from setting it until DCMTK has read it and asks the transport layer to
+// wrap the socket (HandoffLayer::createConnection), which comes before the handshake and the
+// request read: those run in parallel, each on its own connection's thread.
+std::mutex& externalSocketMutex() {
+    static std::mutex mutex;
+    return mutex;
+}
+
+// The listener's transport layer (TLS or plain) for one connection, releasing the external
+// socket handle as soon as DCMTK has taken the socket.
+class HandoffLayer : public DcmTransportLayer {
+public:
+    HandoffLayer(DcmTransportLayer* tls, std::unique_lock<std::mutex>& handoff) : tls_(tls), handoff_(handoff) {}
+
+    DcmTransportConnection* createConnection(DcmNativeSocketType socket, OFBool useSecureLayer) override {
+        release();
+        taken_ = true;
+        return tls_ ? tls_->createConnection(socket, useSecureLayer)
+                    : DcmTransportLayer::createConnection(socket, useSecureLayer);
+    }
+    // False when DCMTK failed before taking the socket: closing it is then the caller's job.
+    bool taken() const { return taken_; }
+    void release() {
+        if (!handoff_.owns_lock()) return;
+        dcmExternalSocketHandle.set(DCMNET_INVALID_SOCKET);
+        handoff_.unlock();
+    }
+
+private:
+    DcmTransportLayer* tls_;
+    std::unique_lock<std::mutex>& handoff_;
+    bool taken_ = false;
+};
+
+// IPv4 on every interface, as DCMTK's own listener binds. Non-blocking: a client that resets
+// between poll() and accept() must not block the listening thread.
+int openListeningSocket(int port) {
+    const auto fail = [port](const std::string& what) {
+        return std::runtime_error("cannot listen on port " + std::to_string(port) + ": " + what + ": " +
+                                  std::strerror(errno));
+    };
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw fail("socket");
+    const int reuse = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_ANY);
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 || ::listen(fd, 64) != 0) {
+        const auto error = fail("bind/listen");
+        ::close(fd);
+        throw error;
+    }
+    return fd;
+}
+
+bool ListenerPool::reserveAssociation() {
+    std::lock_guard lock(mutex);
+    if (associations_ >= std::max(1, settings.maxAssociations)) return false;
+    ++associations_;
+    return true;
+}
+
+void ListenerPool::releaseAssociation() {
+    std::lock_guard lock(mutex);
+    --associations_;
+}
+
+void ListenerPool::serve(int socket, const std::string& peerAddress, const DcmSharedSCPConfig& shared,
+                         Unanswered& unanswered) {
+    T_ASC_Network* network = nullptr;
+    T_ASC_Association* association = nullptr;
+    std::unique_lock handoff(externalSocketMutex());
+    dcmExternalSocketHandle.set(socket);
+    HandoffLayer layer(tls ? &tls->layer() : nullptr, handoff);
+    // With the handle set, DCMTK makes this acceptor network without a listening socket.
+    OFCondition condition = ASC_initializeNetwork(NET_ACCEPTOR, settings.port, settings.acseTimeoutSeconds, &network);
+    if (condition.good()) condition = ASC_setTransportLayer(network, &layer, 0);
+    if (condition.good()) {
+        condition = ASC_receiveAssociation(network, &association, settings.maxPdu, nullptr, nullptr,
+                                           tls ? OFTrue : OFFalse, DUL_NOBLOCK, settings.acseTimeoutSeconds);
+    }
+    layer.release();
+    unanswered.answered();
+    if (!layer.taken()) ::close(socket);
+    const std::string verification = tls ? tls->takeVerificationFailure() : "";
+    if (condition.bad() && tls && layer.taken() && condition.module() == OFM_dcmtls && !silentDisconnect(condition)) {
+        // No certificate, one no trusted CA signed, or a plain association on the TLS port.
+        std::string reason = std::string("TLS handshake failed: ") + condition.text();
+        if (!verification.empty()) reason += " (" + verification + ")";
+        handler.refused(AssociationInfo{"", "", peerAddress}, "", StoreStatus{0, "association refused: " + reason});
+    }
+    bool accepted = condition.good();
+    if (accepted && !reserveAssociation()) {
+        T_ASC_RejectParameters rejection{ASC_RESULT_REJECTEDTRANSIENT, ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
+                                         ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED};
+        ASC_rejectAssociation(association, &rejection);
+        handler.refused(AssociationInfo{association->params->DULparams.callingAPTitle,
+                                        association->params->DULparams.calledAPTitle, peerAddress},
+                        "", StoreStatus{0, "association refused: all " + std::to_string(settings.maxAssociations) +
+                                               " association slots are busy"});
+        accepted = false;
+    }
+    if (!accepted) {
+        // A refused or failed handshake, a peer that hung up or stayed silent until the ACSE
+        // timeout before its association request, or no free slot.
+        if (association) {
+            ASC_dropAssociation(association);
+            ASC_destroyAssociation(&association);
+        }
+    } else {
+        StoreWorker worker(*this, tls ? peerCertificate(association) : std::nullopt);
+        worker.setSharedConfig(shared);
+        worker.run(association); // takes the association over and frees it
+        releaseAssociation();
+    }
+    if (network) ASC_dropNetwork(&network);
+}
+
 void ListenerPool::reapFinished(bool all) {
     for (auto it = sessions_.begin(); it != sessions_.end();) {
         if (all || *it->finished) {
@@ -394,68 +615,48 @@ void ListenerPool::reapFinished(bool all) {
 }
 
 void ListenerPool::listen() {
-    T_ASC_Network* network = nullptr;
-    OFCondition condition = ASC_initializeNetwork(NET_ACCEPTOR, settings.port, settings.acseTimeoutSeconds, &network);
-    if (condition.bad()) {
-        throw std::runtime_error("cannot listen on port " + std::to_string(settings.port) + ": " + condition.text());
-    }
-    if (tls) {
-        // The handshake runs here, on the accepting thread, bounded by DCMTK's socket timeout.
-        condition = ASC_setTransportLayer(network, &tls->layer(), 0);
-        if (condition.bad()) {
-            ASC_dropNetwork(&network);
-            throw std::runtime_error(std::string("cannot set up TLS on the listener: ") + condition.text());
-        }
-    }
+    const int listener = openListeningSocket(settings.port);
     const DcmSharedSCPConfig shared(config);
+    // Connections still in their handshake or association request count too, up to as many
+    // again as there are association slots: beyond that a flood of idle connections is closed.
+    const std::size_t maxConnections = 2 * static_cast<std::size_t>(std::max(1, settings.maxAssociations));
     while (!stopping) {
-        T_ASC_Association* association = nullptr;
-        // A one-second accept timeout lets stop() take effect promptly.
-        condition = ASC_receiveAssociation(network, &association, settings.maxPdu, nullptr, nullptr,
-                                           tls ? OFTrue : OFFalse, DUL_NOBLOCK, 1);
+        pollfd waiting{listener, POLLIN, 0};
+        const int ready = ::poll(&waiting, 1, 1000); // a one-second wait lets stop() take effect promptly
         reapFinished(false);
-        const std::string verification = tls ? tls->takeVerificationFailure() : "";
-        if (condition.bad() && tls && association && condition.module() == OFM_dcmtls && !silentDisconnect(condition)) {
-            // No certificate, one no trusted CA signed, or a plain association on the TLS port.
-            std::string reason = std::string("TLS handshake failed: ") + condition.text();
-            if (!verification.empty()) reason += " (" + verification + ")";
-            handler.refused(AssociationInfo{"", "", association->params->DULparams.callingPresentationAddress}, "",
-                            StoreStatus{0, "association refused: " + reason});
-        }
-        if (condition.bad()) {
-            // A timeout, or a peer that hung up before its association request was read.
-            if (association) {
-                ASC_dropAssociation(association);
-                ASC_destroyAssociation(&association);
-            }
+        if (ready <= 0) continue;
+        sockaddr_in from{};
+        socklen_t length = sizeof from;
+        const int socket = ::accept4(listener, reinterpret_cast<sockaddr*>(&from), &length, SOCK_CLOEXEC);
+        if (socket < 0) {
+            // Out of file descriptors: wait rather than spin; anything else was one client's problem.
+            if (errno == EMFILE || errno == ENFILE) std::this_thread::sleep_for(std::chrono::milliseconds(100));
             continue;
         }
-        if (sessions_.size() >= static_cast<std::size_t>(std::max(1, settings.maxAssociations))) {
-            T_ASC_RejectParameters rejection{ASC_RESULT_REJECTEDTRANSIENT, ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
-                                             ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED};
-            ASC_rejectAssociation(association, &rejection);
-            handler.refused(AssociationInfo{association->params->DULparams.callingAPTitle,
-                                            association->params->DULparams.calledAPTitle,
-                                            association->params->DULparams.callingPresentationAddress},
-                            "", StoreStatus{0, "association refused: all " + std::to_string(settings.maxAssociations) +
-                                                   " association slots are busy"});
-            ASC_dropAssociation(association);
-            ASC_destroyAssociation(&association);
+        char address[INET_ADDRSTRLEN] = {};
+        ::inet_ntop(AF_INET, &from.sin_addr, address, sizeof address);
+        const std::string peerAddress = address;
+        if (sessions_.size() >= maxConnections) {
+            ::close(socket);
+            handler.refused(AssociationInfo{"", "", peerAddress}, "",
+                            StoreStatus{0, "association refused: " + std::to_string(sessions_.size()) +
+                                               " connections already open"});
             continue;
         }
         Session session;
         auto finished = session.finished;
-        auto certificate = tls ? peerCertificate(association) : std::nullopt;
-        session.thread = std::thread([this, association, &shared, finished, certificate] {
-            StoreWorker worker(*this, certificate);
-            worker.setSharedConfig(shared);
-            worker.run(association);
+        auto unanswered = session.unanswered;
+        unanswered->duplicate = ::fcntl(socket, F_DUPFD_CLOEXEC, 0);
+        session.thread = std::thread([this, socket, peerAddress, &shared, finished, unanswered] {
+            serve(socket, peerAddress, shared, *unanswered);
             *finished = true;
         });
         sessions_.push_back(std::move(session));
     }
-    reapFinished(true); // drain: every running association finishes
-    ASC_dropNetwork(&network);
+    ::close(listener); // no new connections while the running ones finish
+    // Connections that have not asked for an association yet are not in flight: end them.
+    for (auto& session : sessions_) session.unanswered->interrupt();
+    reapFinished(true);
 }
 
 } // namespace

@@ -1,8 +1,9 @@
 // The DICOM listener: C-ECHO and C-STORE over a pool of association threads (DCMTK's
-// DcmBaseSCPPool). It receives each instance straight to a file, checks it, and hands it to
+// DcmBaseSCPPool), and Storage Commitment results (N-EVENT-REPORT) our destinations send back. It receives each instance straight to a file, checks it, and hands it to
 // a StoreHandler that makes it durable; the status goes back only after the handler returns.
 #pragma once
 
+#include "dicom/storage_commitment.h"
 #include "dicom/tls.h"
 
 #include <cstdint>
@@ -66,6 +67,9 @@ inline constexpr std::uint16_t kSopClassNotSupported = 0x0122;
 inline constexpr std::uint16_t kOutOfResources = 0xA700;
 inline constexpr std::uint16_t kDataSetDoesNotMatchSopClass = 0xA900;
 inline constexpr std::uint16_t kCannotUnderstand = 0xC000;
+// N-EVENT-REPORT: "invalid argument value", for a Transaction UID we never issued.
+inline constexpr std::uint16_t kNoSuchTransaction = 0x0115;
+inline constexpr std::uint16_t kProcessingFailure = 0x0110;
 } // namespace status
 
 // Implemented by the node: durability, indexing and audit live there, not in dicom/.
@@ -81,6 +85,13 @@ public:
     virtual void refused(const AssociationInfo& association, const std::string& sopInstanceUid,
                          const StoreStatus& status) = 0;
     virtual void accepted(const AssociationInfo& association) = 0;
+    // A Storage Commitment result a destination sent us (N-EVENT-REPORT, on an association it
+    // opened in the SCP role). Returns the status to answer: 0000 once recorded; a transaction
+    // the handler does not know gets an error status. The default knows none.
+    virtual std::uint16_t commitmentReported(const CommitmentReport& report) {
+        (void)report;
+        return status::kNoSuchTransaction;
+    }
 };
 
 class StoreScp {

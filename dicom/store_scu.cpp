@@ -1,35 +1,19 @@
 #include "dicom/store_scu.h"
 
+#include "dicom/scu_settings.h"
+
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/scu.h>
 
-#include <cstdio>
 #include <memory>
 #include <optional>
 
 namespace radnode::dicom {
 
 namespace {
-
-std::string hex(unsigned status) {
-    char text[8];
-    std::snprintf(text, sizeof text, "%04X", status & 0xFFFFu);
-    return text;
-}
-
-void configure(DcmSCU& scu, const StoreTarget& target) {
-    scu.setAETitle(target.callingAeTitle.c_str());
-    scu.setPeerAETitle(target.aeTitle.c_str());
-    scu.setPeerHostName(target.host.c_str());
-    scu.setPeerPort(static_cast<Uint16>(target.port));
-    scu.setACSETimeout(static_cast<Uint32>(target.timeoutSeconds));
-    scu.setDIMSETimeout(static_cast<Uint32>(target.timeoutSeconds));
-    scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
-    scu.setConnectionTimeout(target.timeoutSeconds);
-}
 
 // Refused, unreachable, timed out or a failed TLS handshake: the PACS may come back or renew
 // its certificate, so the outbox retries. A certificate OpenSSL rejected is named.
@@ -72,7 +56,7 @@ OFCondition openNetwork(Scu& scu, TlsContext* tls) {
 } // namespace
 
 SendOutcome classifyStoreStatus(unsigned status) {
-    const std::string code = hex(status);
+    const std::string code = detail::statusHex(status);
     if (status == 0x0000) return SendOutcome{SendOutcome::Kind::Success, code, "success"};
     if ((status & 0xF000) == 0xB000) return SendOutcome{SendOutcome::Kind::Success, code, "success with warning"};
     if ((status & 0xFF00) == 0xA700) return SendOutcome{SendOutcome::Kind::Transient, code, "peer out of resources"};
@@ -97,7 +81,7 @@ SendOutcome sendFile(const StoreTarget& target, const std::filesystem::path& fil
     const auto tls = tlsFor(target, tlsFailure);
     if (tlsFailure) return *tlsFailure;
     Scu scu;
-    configure(scu, target);
+    detail::configureScu(scu, target);
     OFList<OFString> ownSyntax;
     ownSyntax.push_back(transferSyntax);
     scu.addPresentationContext(sopClass, ownSyntax);
@@ -140,7 +124,7 @@ bool echo(const StoreTarget& target, std::string& detail) {
         return false;
     }
     Scu scu;
-    configure(scu, target);
+    detail::configureScu(scu, target);
     OFList<OFString> syntaxes;
     syntaxes.push_back(UID_LittleEndianImplicitTransferSyntax);
     scu.addPresentationContext(UID_VerificationSOPClass, syntaxes);

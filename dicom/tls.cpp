@@ -15,8 +15,10 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 namespace radnode::dicom {
 
@@ -130,7 +132,9 @@ struct TlsContext::Impl {
     explicit Impl(T_ASC_NetworkRole role) : layer(role, nullptr, OFTrue) {}
     DcmTLSTransportLayer layer;
     std::mutex mutex;
-    std::string verificationFailure;
+    // Per handshaking thread: the listener runs each connection's handshake on that
+    // connection's thread, several at a time, and the callback runs on the handshaking thread.
+    std::map<std::thread::id, std::string> verificationFailures;
 };
 
 namespace {
@@ -147,7 +151,7 @@ int recordVerification(int ok, X509_STORE_CTX* store) {
         reason += " (" + subjectLine(X509_get_subject_name(certificate)) + ")";
     }
     std::lock_guard lock(impl->mutex);
-    if (impl->verificationFailure.empty()) impl->verificationFailure = reason;
+    impl->verificationFailures.emplace(std::this_thread::get_id(), reason); // keeps the first
     return ok;
 }
 
@@ -227,8 +231,10 @@ DcmTransportLayer& TlsContext::layer() { return impl_->layer; }
 
 std::string TlsContext::takeVerificationFailure() {
     std::lock_guard lock(impl_->mutex);
-    std::string reason;
-    reason.swap(impl_->verificationFailure);
+    const auto found = impl_->verificationFailures.find(std::this_thread::get_id());
+    if (found == impl_->verificationFailures.end()) return {};
+    std::string reason = std::move(found->second);
+    impl_->verificationFailures.erase(found);
     return reason;
 }
 

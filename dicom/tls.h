@@ -58,8 +58,9 @@ public:
     // For ASC_setTransportLayer / DcmSCU::useSecureConnection; owned by this object.
     DcmTransportLayer& layer();
 
-    // Why OpenSSL rejected the last certificate it checked in this context ("certificate has
-    // expired: CN=pacs"), then cleared; empty when none was rejected since the last call.
+    // Why OpenSSL rejected a certificate in the handshake this thread ran in this context
+    // ("certificate has expired: CN=pacs"), then cleared; empty when none was rejected since
+    // this thread's last call.
     std::string takeVerificationFailure();
 
     struct Impl;

@@ -1,5 +1,7 @@
 // `radnode audit` and `radnode outbox`: what an operator asks of a node's state directory.
 #include "config/config_loader.h"
+#include "dicom/sr_content.h"
+#include "node/command_line.h"
 #include "node/commands.h"
 #include "node/state_directory.h"
 #include "node/csv.h"
@@ -25,17 +27,6 @@ std::unique_ptr<storage::NodeStore> openStore(const po::variables_map& vm) {
                           vm.count("state-dir") ? vm["state-dir"].as<std::string>() : std::string());
 }
 
-bool parse(int argc, char** argv, po::options_description& options, po::variables_map& vm, const char* name) {
-    try {
-        po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& error) {
-        std::cerr << "radnode " << name << ": " << error.what() << "\n" << options;
-        return false;
-    }
-    return true;
-}
-
 } // namespace
 
 int runAuditCommand(int argc, char** argv) {
@@ -55,11 +46,8 @@ int runAuditCommand(int argc, char** argv) {
         ("limit", po::value(&filter.limit)->default_value(1000), "at most this many events")
         ("format", po::value(&format), "table, csv or json");
     po::variables_map vm;
-    if (!parse(argc, argv, options, vm, "audit")) return 2;
-    if (vm.count("help")) {
-        std::cout << options;
-        return 0;
-    }
+    if (const auto exitCode = parseOptions("audit", argc, argv, options, vm)) return *exitCode;
+    if (filter.limit < 1) return usageError("audit", "--limit must be at least 1");
     std::vector<storage::AuditRow> rows;
     try {
         if (format != "table" && format != "csv" && format != "json") {
@@ -118,19 +106,126 @@ int runAuditCommand(int argc, char** argv) {
     return 0;
 }
 
+namespace {
+
+// What an object of a delivery is, by its SOP class.
+std::string objectKind(const std::string& sopClassUid) {
+    if (sopClassUid == dicom::kComprehensive3dSrSopClassUid) return "Comprehensive 3D SR";
+    if (sopClassUid == dicom::kEnhancedSrSopClassUid) return "Enhanced SR";
+    if (sopClassUid == "1.2.840.10008.5.1.4.1.1.7") return "summary image";
+    return "SOP class " + sopClassUid;
+}
+
+// The commitment state of one object: its own answer, or the transaction's while unanswered.
+std::string objectCommitment(const std::optional<storage::CommitmentRow>& commitment, const std::string& sopInstanceUid) {
+    if (!commitment) return "";
+    for (const auto& object : commitment->objects) {
+        if (object.sopInstanceUid != sopInstanceUid) continue;
+        if (object.state == "failed") return "failed: " + object.failureReason;
+        if (object.state == "requested") return storage::commitmentStateName(commitment->state);
+        return object.state;
+    }
+    return "";
+}
+
+void printOutboxTable(storage::NodeStore& store) {
+    std::cout << std::left << std::setw(6) << "id" << std::setw(11) << "state" << std::setw(14) << "destination"
+              << std::setw(9) << "attempts" << std::setw(26) << "next attempt" << "commitment\n";
+    for (const auto& d : store.deliveries(1000)) {
+        const auto commitment = store.latestCommitment(d.id);
+        std::cout << std::setw(6) << d.id << std::setw(11) << storage::deliveryStateName(d.state) << std::setw(14)
+                  << d.destination << std::setw(9) << d.attempts << std::setw(26)
+                  << (d.state == storage::DeliveryState::Pending ? isoTime(d.nextAttemptAt) : "-")
+                  << (commitment ? storage::commitmentStateName(commitment->state) : "-") << "\n";
+        const auto objects = store.deliveryObjects(d.id);
+        if (objects.empty()) {
+            std::cout << "      SR " << d.srSopInstanceUid
+                      << (d.attempts == 0 ? "  (not attempted yet)" : "  (objects not recorded: sent by an earlier radnode)")
+                      << "\n";
+        }
+        for (const auto& object : objects) {
+            std::cout << "      " << std::setw(21) << objectKind(object.sopClassUid) << object.sopInstanceUid;
+            const auto state = objectCommitment(commitment, object.sopInstanceUid);
+            if (!state.empty()) std::cout << "  commitment " << state;
+            std::cout << "\n";
+        }
+        if (!d.lastError.empty()) std::cout << "      last error [" << d.lastStatus << "] " << d.lastError << "\n";
+        if (commitment && !commitment->detail.empty()) {
+            std::cout << "      commitment " << commitment->transactionUid << ": " << commitment->detail << "\n";
+        }
+    }
+}
+
+void printOutboxJson(storage::NodeStore& store) {
+    JsonWriter json;
+    json.beginArray();
+    for (const auto& d : store.deliveries(1000)) {
+        const auto commitment = store.latestCommitment(d.id);
+        json.beginObject();
+        json.field("id", static_cast<double>(d.id));
+        json.field("destination", d.destination);
+        json.field("state", storage::deliveryStateName(d.state));
+        json.field("attempts", static_cast<double>(d.attempts));
+        json.key("next_attempt");
+        if (d.state == storage::DeliveryState::Pending) {
+            json.value(isoTime(d.nextAttemptAt));
+        } else {
+            json.null();
+        }
+        json.field("last_status", d.lastStatus);
+        json.field("last_error", d.lastError);
+        json.field("study_uid", d.studyUid);
+        json.field("sr_sop_instance_uid", d.srSopInstanceUid); // the result's Comprehensive 3D SR
+        json.key("objects");
+        json.beginArray();
+        for (const auto& object : store.deliveryObjects(d.id)) {
+            json.beginObject();
+            json.field("kind", objectKind(object.sopClassUid));
+            json.field("sop_class_uid", object.sopClassUid);
+            json.field("sop_instance_uid", object.sopInstanceUid);
+            json.field("commitment", objectCommitment(commitment, object.sopInstanceUid));
+            json.endObject();
+        }
+        json.endArray();
+        json.key("commitment");
+        if (commitment) {
+            json.beginObject();
+            json.field("transaction_uid", commitment->transactionUid);
+            json.field("state", storage::commitmentStateName(commitment->state));
+            json.field("requested_at", isoTime(commitment->requestedAt));
+            json.key("answered_at");
+            if (commitment->answeredAt) {
+                json.value(isoTime(*commitment->answeredAt));
+            } else {
+                json.null();
+            }
+            json.field("reported_by", commitment->reportedBy);
+            json.field("detail", commitment->detail);
+            json.endObject();
+        } else {
+            json.null();
+        }
+        json.endObject();
+    }
+    json.endArray();
+    std::cout << json.str() << "\n";
+}
+
+} // namespace
+
 int runOutboxCommand(int argc, char** argv) {
-    po::options_description options("radnode outbox [options]");
+    po::options_description options("radnode outbox [options]: each delivery, the objects it sends (which SR, which "
+                                    "summary images) and their Storage Commitment state");
     std::int64_t retry = 0;
+    std::string format = "table";
     options.add_options()("help,h", "this help")
         ("state-dir", po::value<std::string>(), "the node's state directory")
         ("config", po::value<std::string>(), "the node's configuration (to find the state directory)")
-        ("retry", po::value(&retry), "put this failed delivery back into the queue now");
+        ("retry", po::value(&retry), "put this failed delivery back into the queue now")
+        ("format", po::value(&format), "table or json");
     po::variables_map vm;
-    if (!parse(argc, argv, options, vm, "outbox")) return 2;
-    if (vm.count("help")) {
-        std::cout << options;
-        return 0;
-    }
+    if (const auto exitCode = parseOptions("outbox", argc, argv, options, vm)) return *exitCode;
+    if (format != "table" && format != "json") return usageError("outbox", "--format must be table or json");
     try {
         auto store = openStore(vm);
         if (vm.count("retry")) {
@@ -141,14 +236,10 @@ int runOutboxCommand(int argc, char** argv) {
             std::cout << "delivery " << retry << " queued for a new attempt (a running node sends it within a second)\n";
             return 0;
         }
-        std::cout << std::left << std::setw(6) << "id" << std::setw(11) << "state" << std::setw(14) << "destination"
-                  << std::setw(9) << "attempts" << std::setw(26) << "next attempt" << "SR / last error\n";
-        for (const auto& d : store->deliveries(1000)) {
-            std::cout << std::setw(6) << d.id << std::setw(11) << storage::deliveryStateName(d.state) << std::setw(14)
-                      << d.destination << std::setw(9) << d.attempts << std::setw(26)
-                      << (d.state == storage::DeliveryState::Pending ? isoTime(d.nextAttemptAt) : "-") << d.srSopInstanceUid;
-            if (!d.lastError.empty()) std::cout << "  [" << d.lastStatus << "] " << d.lastError;
-            std::cout << "\n";
+        if (format == "json") {
+            printOutboxJson(*store);
+        } else {
+            printOutboxTable(*store);
         }
     } catch (const std::exception& error) {
         std::cerr << "radnode outbox: " << error.what() << "\n";

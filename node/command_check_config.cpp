@@ -3,21 +3,21 @@
 #include "analysis/peritumoral.h"
 #include "config/config_loader.h"
 #include "config/model_file.h"
+#include "node/command_line.h"
 #include "node/commands.h"
+#include "node/syslog_sender.h"
 #include "node/tls_settings.h"
+
+#include <boost/program_options.hpp>
 
 #include <iostream>
 #include <string>
 
 namespace radnode::node {
 
-namespace {
+namespace po = boost::program_options;
 
-void usage(std::ostream& out) {
-    out << "usage: radnode check-config FILE\n\n"
-        << "Validates a node configuration (see config/radnode.example.yaml). Prints \"FILE: OK\" and\n"
-        << "a summary and exits 0, or prints \"FILE:LINE: KEY: reason\" and exits 2.\n";
-}
+namespace {
 
 std::string peersSummary(const config::ListenerConfig& listener) {
     if (listener.allowedPeers.empty()) return "loopback only";
@@ -93,20 +93,30 @@ void checkTlsFiles(const std::string& file, const config::NodeConfig& config) {
                   destination.host);
         }
     }
+    if (config.auditSyslog.transport == config::SyslogTransport::Tls) {
+        try {
+            SyslogTlsConnection audit(syslogTlsSettings(config.auditSyslog)); // loads; does not connect
+        } catch (const std::exception& error) {
+            throw config::ConfigError(file, 0, "audit.syslog", error.what());
+        }
+    }
 }
 
 } // namespace
 
 int runCheckConfigCommand(int argc, char** argv) {
-    if (argc == 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
-        usage(std::cout);
-        return 0;
-    }
-    if (argc != 2) {
-        usage(std::cerr);
-        return 2;
-    }
-    const std::string file = argv[1];
+    po::options_description described(
+        "usage: radnode check-config FILE\n\n"
+        "Validates a node configuration (see config/radnode.example.yaml). Prints \"FILE: OK\" and\n"
+        "a summary and exits 0, or prints \"FILE:LINE: KEY: reason\" and exits 2.\n\noptions");
+    described.add_options()("help,h", "show this help");
+    std::string file;
+    PositionalArguments positional;
+    positional.options.add_options()("file", po::value(&file), "the configuration file");
+    positional.order.add("file", 1);
+    po::variables_map values;
+    if (const auto exitCode = parseOptions("check-config", argc, argv, described, positional, values)) return *exitCode;
+    if (file.empty()) return usageError("check-config", "no configuration file given");
     try {
         const config::NodeConfig config = config::loadConfig(file);
         checkTlsFiles(file, config);

@@ -55,10 +55,12 @@ DicomAuditForwarder::DicomAuditForwarder(storage::NodeStore& store, const config
                                          std::string aeTitle, std::vector<config::Destination> destinations)
     : store_(store), settings_(settings),
       node_{std::move(aeTitle), hostName(), std::to_string(::getpid()), settings.sourceId},
-      sender_(settings.host, settings.port), lastId_(store.lastAuditId()), destinations_(std::move(destinations)) {
+      sender_(makeSyslogSender(settings)), lastId_(store.lastAuditId()), destinations_(std::move(destinations)) {
     thread_ = std::thread([this] { run(); });
     logEvent(LogLevel::Info, "audit.syslog_enabled",
-             {{"collector", settings.host + ":" + std::to_string(settings.port)}, {"app_name", settings.appName}});
+             {{"collector", settings.host + ":" + std::to_string(settings.port)},
+              {"transport", settings.transport == config::SyslogTransport::Tls ? "tls" : "udp"},
+              {"app_name", settings.appName}});
 }
 
 DicomAuditForwarder::~DicomAuditForwarder() { stop(); }
@@ -93,12 +95,18 @@ void DicomAuditForwarder::run() {
             // The database may be busy for a moment; the rows stay and are read next time.
             logEvent(LogLevel::Error, "audit.syslog_error", {{"reason", error.what()}});
         }
+        try {
+            sender_->flush(last); // a TLS collector's problems are logged and retried in there
+        } catch (const std::exception& error) {
+            logEvent(LogLevel::Error, "audit.syslog_error", {{"reason", error.what()}});
+        }
         if (last) return;
     }
 }
 
 void DicomAuditForwarder::follow() {
-    for (;;) {
+    // A full backlog (a TLS collector away) leaves the rows in the trail, read again later.
+    while (sender_->acceptsMore()) {
         storage::AuditFilter filter;
         filter.afterId = lastId_;
         filter.limit = 500;
@@ -120,20 +128,23 @@ void DicomAuditForwarder::handle(const storage::AuditRow& row) {
     const auto& event = row.event;
     const std::string& name = event.event;
     if (name == "node.started") {
-        send(applicationActivity(node_, true, row.at));
+        send(applicationActivity(node_, true, row.at), row.id);
     } else if (name == "node.stopped") {
         flushReceptions(true); // what arrived before the stop is reported before it
-        send(applicationActivity(node_, false, row.at));
+        send(applicationActivity(node_, false, row.at), row.id);
     } else if (name == "instance.received" || name == "instance.new_version" || name == "instance.duplicate") {
         instanceReceived(row);
     } else if (name == "association.refused") {
         send(securityAlert(node_, nodeAuthenticationAlert(), AuditPeer{event.callingAe, event.peerAddress},
-                           AuditOutcome::MinorFailure, event.detail, row.at));
+                           AuditOutcome::MinorFailure, event.detail, row.at),
+             row.id);
     } else if (name == "config.reloaded") {
-        send(securityAlert(node_, softwareConfigurationAlert(), std::nullopt, AuditOutcome::Success, event.detail, row.at));
+        send(securityAlert(node_, softwareConfigurationAlert(), std::nullopt, AuditOutcome::Success, event.detail, row.at),
+             row.id);
     } else if (name == "config.reload_failed") {
         send(securityAlert(node_, softwareConfigurationAlert(), std::nullopt, AuditOutcome::MinorFailure, event.detail,
-                           row.at));
+                           row.at),
+             row.id);
     } else if (name == "delivery.succeeded" || name == "delivery.retry" || name == "delivery.failed") {
         deliveryAttempted(row);
     } else if (name == "api.access") {
@@ -146,6 +157,7 @@ void DicomAuditForwarder::instanceReceived(const storage::AuditRow& row) {
     auto& reception = receptions_[ReceptionKey{event.studyUid, event.callingAe, event.peerAddress}];
     if (reception.firstAt == 0) reception.firstAt = row.at;
     reception.lastSeenMs = steadyMs();
+    reception.lastAuditId = row.id;
     if (event.event == "instance.new_version") reception.updated = true;
     const auto instance = store_.latestInstance(event.sopInstanceUid);
     ++reception.sopClasses[instance ? instance->sopClassUid : std::string()];
@@ -161,7 +173,8 @@ void DicomAuditForwarder::flushReceptions(bool all) {
         const auto& [studyUid, callingAe, peerAddress] = it->first;
         const AuditStudyTransfer study{studyUid, store_.patientId(studyUid), store_.accessionNumber(studyUid),
                                        sopClassList(it->second.sopClasses)};
-        send(instancesReceived(node_, AuditPeer{callingAe, peerAddress}, study, it->second.updated, it->second.firstAt));
+        send(instancesReceived(node_, AuditPeer{callingAe, peerAddress}, study, it->second.updated, it->second.firstAt),
+             it->second.lastAuditId);
         it = receptions_.erase(it);
     }
 }
@@ -193,7 +206,8 @@ void DicomAuditForwarder::deliveryAttempted(const storage::AuditRow& row) {
     const AuditOutcome outcome = event.event == "delivery.succeeded" ? AuditOutcome::Success
                                  : event.event == "delivery.retry"   ? AuditOutcome::MinorFailure
                                                                      : AuditOutcome::SeriousFailure;
-    send(instancesSent(node_, destination, study, outcome, outcome == AuditOutcome::Success ? "" : event.detail, row.at));
+    send(instancesSent(node_, destination, study, outcome, outcome == AuditOutcome::Success ? "" : event.detail, row.at),
+         row.id);
 }
 
 void DicomAuditForwarder::apiAccessed(const storage::AuditRow& row) {
@@ -208,10 +222,10 @@ void DicomAuditForwarder::apiAccessed(const storage::AuditRow& row) {
     const AuditOutcome outcome = status >= 500 ? AuditOutcome::SeriousFailure
                                  : status >= 400 ? AuditOutcome::MinorFailure
                                                  : AuditOutcome::Success;
-    send(query(node_, AuditPeer{"", row.event.peerAddress}, target, outcome, row.at));
+    send(query(node_, AuditPeer{"", row.event.peerAddress}, target, outcome, row.at), row.id);
 }
 
-void DicomAuditForwarder::send(const AuditMessage& message) {
+void DicomAuditForwarder::send(const AuditMessage& message, std::int64_t auditId) {
     SyslogHeader header;
     header.severity = message.outcome == AuditOutcome::Success ? SyslogSeverity::Notice : SyslogSeverity::Warning;
     header.atMs = message.atMs;
@@ -219,7 +233,7 @@ void DicomAuditForwarder::send(const AuditMessage& message) {
     header.appName = settings_.appName;
     header.processId = node_.processId;
     header.messageId = "DICOM+RFC3881"; // PS3.15 A.7
-    sender_.send(syslogFrame(header, auditMessageXml(message)));
+    sender_->send(auditId, syslogFrame(header, auditMessageXml(message)));
 }
 
 } // namespace radnode::node

@@ -152,7 +152,8 @@ json resultJson(const ResultSummary& result) {
                                   {"state", delivery.state},
                                   {"attempts", delivery.attempts},
                                   {"last_status", delivery.lastStatus},
-                                  {"last_error", delivery.lastError}});
+                                  {"last_error", delivery.lastError},
+                                  {"commitment", delivery.commitment.empty() ? json(nullptr) : json(delivery.commitment)}});
     }
     return json{{"result_id", result.id},
                 {"job_id", result.jobId},
@@ -496,6 +497,10 @@ HttpResponse HttpApi::metricsText() {
     family(out, "radnode_deliveries", "gauge", "Deliveries of results to destinations, by state.");
     for (const auto& count : counts.deliveriesByState) {
         sample(out, "radnode_deliveries", "state=\"" + count.label + "\"", static_cast<double>(count.count));
+    }
+    family(out, "radnode_storage_commitments", "gauge", "Storage Commitment transactions, by state.");
+    for (const auto& count : counts.commitmentsByState) {
+        sample(out, "radnode_storage_commitments", "state=\"" + count.label + "\"", static_cast<double>(count.count));
     }
     family(out, "radnode_free_disk_bytes", "gauge", "Free space on the state directory's file system.");
     sample(out, "radnode_free_disk_bytes", "", static_cast<double>(freeDiskBytes(context_.config.storage.stateDirectory)));

@@ -99,11 +99,14 @@ void HttpQueries::fillResultDetails(ResultSummary& result) {
         result.scoreFamilies.push_back(family);
     }
     Statement deliveries(database_, "SELECT destination, state, coalesce(last_status, ''), coalesce(last_error, ''), "
-                                    "attempts FROM deliveries WHERE result_id = ? ORDER BY id");
+                                    "attempts, coalesce((SELECT c.state FROM commitments c WHERE c.delivery_id = "
+                                    "deliveries.id ORDER BY c.rowid DESC LIMIT 1), '') "
+                                    "FROM deliveries WHERE result_id = ? ORDER BY id");
     deliveries.bind(1, result.id);
     while (deliveries.step()) {
         result.deliveries.push_back(DeliveryStatus{deliveries.text(0), deliveries.text(1), deliveries.text(2),
-                                                   deliveries.text(3), static_cast<int>(deliveries.integer(4))});
+                                                   deliveries.text(3), static_cast<int>(deliveries.integer(4)),
+                                                   deliveries.text(5)});
     }
 }
 
@@ -196,6 +199,8 @@ DatabaseCounts HttpQueries::counts() {
     }
     counts.jobsByState = countsByState(database_, "jobs", {"queued", "running", "done", "failed"});
     counts.deliveriesByState = countsByState(database_, "deliveries", {"pending", "delivered", "failed"});
+    counts.commitmentsByState =
+        countsByState(database_, "commitments", {"requested", "committed", "failed", "timed-out"});
     Statement results(database_, "SELECT count(*) FROM results");
     results.step();
     counts.results = results.integer(0);

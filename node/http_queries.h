@@ -18,6 +18,7 @@ namespace radnode::node {
 struct DeliveryStatus {
     std::string destination, state, lastStatus, lastError;
     int attempts = 0;
+    std::string commitment; // the newest Storage Commitment transaction's state; empty: none
 };
 
 // A result as a worklist shows it: whose study, what each model said, where it went.
@@ -58,6 +59,7 @@ struct DatabaseCounts {
     std::vector<LabelledCount> instanceRefusals;    // by DIMSE status, e.g. A900
     std::vector<LabelledCount> jobsByState;         // every state, zero included
     std::vector<LabelledCount> deliveriesByState;   // every state, zero included
+    std::vector<LabelledCount> commitmentsByState;  // Storage Commitment transactions, every state
     std::int64_t results = 0;
 };
 

@@ -1,5 +1,6 @@
 #include "node/ingest.h"
 
+#include "node/commitment_report.h"
 #include "node/log.h"
 
 #include <cstdio>
@@ -53,6 +54,10 @@ void Ingest::refused(const dicom::AssociationInfo& association, const std::strin
 void Ingest::accepted(const dicom::AssociationInfo& association) {
     logEvent(LogLevel::Info, "association.accepted",
              {{"calling_ae", association.callingAe}, {"peer", association.peerAddress}});
+}
+
+std::uint16_t Ingest::commitmentReported(const dicom::CommitmentReport& report) {
+    return recordCommitmentReport(store_, report);
 }
 
 } // namespace radnode::node

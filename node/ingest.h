@@ -16,6 +16,7 @@ public:
     void refused(const dicom::AssociationInfo& association, const std::string& sopInstanceUid,
                  const dicom::StoreStatus& status) override;
     void accepted(const dicom::AssociationInfo& association) override;
+    std::uint16_t commitmentReported(const dicom::CommitmentReport& report) override;
 
 private:
     storage::NodeStore& store_;

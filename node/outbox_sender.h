@@ -1,9 +1,12 @@
 // Delivers results from the outbox to the configured destinations by C-STORE, retrying
 // transient failures with exponential backoff until they are too old, and recording
 // permanent failures with their status. A resend is the same file, so the same SOP Instance UID.
+// For a destination with storage_commitment, each successful delivery is followed by a Storage
+// Commitment request; requests left unanswered past their timeout are reported timed-out.
 #pragma once
 
 #include "config/node_config.h"
+#include "dicom/store_scu.h"
 #include "node/metrics.h"
 #include "storage/node_store.h"
 
@@ -30,6 +33,10 @@ public:
     std::int64_t backoffMs(int attempts) const;
 
 private:
+    // Storage Commitment for a delivery that just succeeded (destination.storage_commitment).
+    void requestCommitment(const storage::DeliveryRow& delivery, const config::Destination& destination,
+                           const dicom::StoreTarget& target, const std::vector<storage::SentObject>& objects);
+
     storage::NodeStore& store_;
     std::vector<config::Destination> destinations_;
     config::DeliveryConfig delivery_;

@@ -85,6 +85,9 @@ public:
         metrics_.associationAccepted();
         ingest_.accepted(association);
     }
+    std::uint16_t commitmentReported(const dicom::CommitmentReport& report) override {
+        return ingest_.commitmentReported(report);
+    }
 
 private:
     Ingest& ingest_;
@@ -287,7 +290,9 @@ std::vector<std::string> NodeService::reload(config::NodeConfig next) {
     const auto& syslog = next.auditSyslog;
     if (syslog.enabled != running.auditSyslog.enabled || syslog.host != running.auditSyslog.host ||
         syslog.port != running.auditSyslog.port || syslog.appName != running.auditSyslog.appName ||
-        syslog.sourceId != running.auditSyslog.sourceId) {
+        syslog.sourceId != running.auditSyslog.sourceId || syslog.transport != running.auditSyslog.transport ||
+        syslog.caFile != running.auditSyslog.caFile || syslog.certificateFile != running.auditSyslog.certificateFile ||
+        syslog.privateKeyFile != running.auditSyslog.privateKeyFile) {
         needRestart.push_back("audit");
     }
     // What cannot change live keeps its running value, so the snapshot never lies.

@@ -117,6 +117,47 @@ struct DeliveryRow {
     std::string lastStatus, lastError;
 };
 
+// One object a delivery sends, in order: the SR in the destination's form, then the summary
+// images. Recorded at each attempt, so the outbox says what went where.
+struct SentObject {
+    std::string sopInstanceUid, sopClassUid;
+};
+
+// A Storage Commitment transaction (one N-ACTION) for one delivery.
+enum class CommitmentState { Requested, Committed, Failed, TimedOut };
+std::string commitmentStateName(CommitmentState state); // requested, committed, failed, timed-out
+
+struct CommitmentObject {
+    std::string sopInstanceUid, sopClassUid;
+    std::string state = "requested"; // requested, committed, failed
+    std::string failureReason;       // failed: the reason as the peer gave it (e.g. "0112 no such object instance")
+};
+
+struct CommitmentRow {
+    std::string transactionUid;
+    std::int64_t deliveryId = 0;
+    std::string destination;
+    CommitmentState state = CommitmentState::Requested;
+    std::int64_t requestedAt = 0, deadlineAt = 0;
+    std::optional<std::int64_t> answeredAt;
+    std::string reportedBy; // "AE@address" of the N-EVENT-REPORT's sender
+    std::string detail;     // why it failed or timed out
+    std::vector<CommitmentObject> objects;
+};
+
+// A failed object as an N-EVENT-REPORT names it.
+struct CommitmentFailure {
+    std::string sopInstanceUid, reason;
+};
+
+// What recording an N-EVENT-REPORT did.
+struct CommitmentReportResult {
+    CommitmentRow row;
+    // Failures on the delivery's first transaction put the delivery back into the queue once
+    // (same files, same SOP Instance UIDs); its next success asks for commitment again.
+    bool deliveryRequeued = false;
+};
+
 struct AuditEvent {
     std::string event; // e.g. "instance.received", "job.failed", "delivery.succeeded"
     std::string studyUid, sopInstanceUid, callingAe, peerAddress;
@@ -237,6 +278,29 @@ public:
     // Puts a failed delivery back into the queue now (operator's retry).
     bool retryDelivery(std::int64_t deliveryId);
 
+    // --- what each delivery sent, and Storage Commitment (storage/node_store_commitment.cpp)
+    // Replaces the list of objects the delivery sends (at each attempt, before sending).
+    void recordDeliveryObjects(std::int64_t deliveryId, const std::vector<SentObject>& objects);
+    std::vector<SentObject> deliveryObjects(std::int64_t deliveryId);
+    // A new transaction in state requested, audited as commitment.requested.
+    void recordCommitmentRequest(std::int64_t deliveryId, const std::string& transactionUid,
+                                 const std::vector<SentObject>& objects, std::int64_t requestedAt,
+                                 std::int64_t deadlineAt);
+    // The N-ACTION was not sent or was refused: failed for good with the reason (audited).
+    void markCommitmentFailed(const std::string& transactionUid, const std::string& detail);
+    // Records an N-EVENT-REPORT: committed when nothing failed, else failed with each failed
+    // object's reason (audited; see CommitmentReportResult for the one re-send). nullopt for
+    // an unknown transaction UID. A transaction already answered is left as it is.
+    std::optional<CommitmentReportResult> recordCommitmentReport(const std::string& transactionUid,
+                                                                 const std::vector<std::string>& committedUids,
+                                                                 const std::vector<CommitmentFailure>& failures,
+                                                                 const std::string& reportedBy, std::int64_t now);
+    // Requested transactions past their deadline become timed-out (audited); returns them.
+    std::vector<CommitmentRow> expireCommitments(std::int64_t now);
+    std::optional<CommitmentRow> commitment(const std::string& transactionUid);
+    // The delivery's newest transaction, if any.
+    std::optional<CommitmentRow> latestCommitment(std::int64_t deliveryId);
+
     // --- audit
     void audit(const AuditEvent& event);
     std::vector<AuditRow> auditEvents(const AuditFilter& filter);
@@ -259,6 +323,7 @@ private:
     StoredInstance storeInstanceLocked(const std::filesystem::path& received, const InstanceRecord& record,
                                        bool auditReception, std::vector<std::filesystem::path>& placed);
     std::vector<ResultObject> resultObjectsLocked(std::int64_t resultId);
+    std::optional<CommitmentRow> commitmentLocked(const std::string& transactionUid);
     void auditLocked(const AuditEvent& event);
     std::int64_t createJobLocked(const std::string& studyUid, const char* state, const std::string& error);
 

@@ -168,8 +168,43 @@ const char* const kVersion5 = R"sql(
 CREATE INDEX audit_by_event ON audit_log(event);
 )sql";
 
+// Version 6: what each delivery sent (which SR form, which summary images, by SOP Instance
+// UID), and Storage Commitment transactions per delivery (dicom/storage_commitment.h): one
+// row per N-ACTION, its state, and each referenced object's answer.
+const char* const kVersion6 = R"sql(
+CREATE TABLE delivery_objects (
+    delivery_id       INTEGER NOT NULL REFERENCES deliveries(id),
+    position          INTEGER NOT NULL,
+    sop_instance_uid  TEXT NOT NULL,
+    sop_class_uid     TEXT NOT NULL,
+    PRIMARY KEY (delivery_id, position)
+);
+
+CREATE TABLE commitments (
+    transaction_uid   TEXT PRIMARY KEY,
+    delivery_id       INTEGER NOT NULL REFERENCES deliveries(id),
+    state             TEXT NOT NULL CHECK (state IN ('requested', 'committed', 'failed', 'timed-out')),
+    requested_at      INTEGER NOT NULL,
+    deadline_at       INTEGER NOT NULL,
+    answered_at       INTEGER,
+    reported_by       TEXT,
+    detail            TEXT
+);
+CREATE INDEX commitments_by_delivery ON commitments(delivery_id);
+CREATE INDEX commitments_by_state ON commitments(state, deadline_at);
+
+CREATE TABLE commitment_objects (
+    transaction_uid   TEXT NOT NULL REFERENCES commitments(transaction_uid),
+    sop_instance_uid  TEXT NOT NULL,
+    sop_class_uid     TEXT NOT NULL,
+    state             TEXT NOT NULL CHECK (state IN ('requested', 'committed', 'failed')),
+    failure_reason    TEXT,
+    PRIMARY KEY (transaction_uid, sop_instance_uid)
+);
+)sql";
+
 const std::vector<const char*>& migrations() {
-    static const std::vector<const char*> steps{kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
+    static const std::vector<const char*> steps{kVersion1, kVersion2, kVersion3, kVersion4, kVersion5, kVersion6};
     return steps;
 }
 

@@ -446,6 +446,45 @@ TEST_CASE("audit.syslog: DICOM audit messages to a collector, off by default") {
           "node.yaml:2: audit.enabled: unknown key (did you mean 'audit.syslog.enabled' or 'http.enabled'?)");
 }
 
+TEST_CASE("audit.syslog.transport tls: RFC 5425 port, a CA file required, client certificate and key together") {
+    test::TempDir dir;
+    for (const char* name : {"ca.crt", "node.crt", "node.key"}) test::writeText(dir / name, "PEM\n");
+    const auto parse = [&](const std::string& lines) {
+        return config::parseConfig("audit:\n  syslog:\n    enabled: true\n" + lines, (dir / "node.yaml").string());
+    };
+    const auto errorIn = [&](const std::string& lines) {
+        try {
+            parse(lines);
+        } catch (const config::ConfigError& error) {
+            return std::string(error.what()).substr((dir / "node.yaml").string().size());
+        }
+        return std::string("no error");
+    };
+    CHECK(config::defaultConfig().auditSyslog.transport == config::SyslogTransport::Udp);
+    const auto tls = parse("    transport: tls\n    host: arr.example\n    ca_file: ca.crt\n");
+    CHECK(tls.auditSyslog.transport == config::SyslogTransport::Tls);
+    CHECK(tls.auditSyslog.port == 6514);
+    CHECK(tls.auditSyslog.caFile == dir / "ca.crt"); // relative to the configuration file
+    CHECK(tls.auditSyslog.certificateFile.empty());
+    const auto mutual = parse("    transport: tls\n    port: 7514\n    ca_file: ca.crt\n    certificate_file: node.crt\n"
+                              "    private_key_file: node.key\n");
+    CHECK(mutual.auditSyslog.port == 7514);
+    CHECK(mutual.auditSyslog.certificateFile == dir / "node.crt");
+    CHECK(mutual.auditSyslog.privateKeyFile == dir / "node.key");
+    CHECK(parse("    transport: udp\n").auditSyslog.port == 514);
+
+    CHECK(errorIn("    transport: tcp\n") == ":4: audit.syslog.transport: unknown transport 'tcp' (udp, tls)");
+    CHECK(errorIn("    transport: tls\n") ==
+          ":4: audit.syslog.transport: tls needs 'ca_file' (the CAs that sign the collector's certificate)");
+    CHECK(errorIn("    transport: tls\n    ca_file: missing.crt\n") ==
+          ":5: audit.syslog.ca_file: no such CA file: " + (dir / "missing.crt").string());
+    CHECK(errorIn("    transport: tls\n    ca_file: ca.crt\n    certificate_file: node.crt\n") ==
+          ":6: audit.syslog.certificate_file: 'certificate_file' and 'private_key_file' go together: give both (a client "
+          "certificate) or neither");
+    // TLS files without transport: tls would mean audit messages in clear that were meant to be protected.
+    CHECK(errorIn("    ca_file: ca.crt\n") == ":4: audit.syslog.ca_file: is for transport: tls (transport is udp)");
+}
+
 TEST_CASE("log_include_phi is accepted only with the debug log level") {
     CHECK_FALSE(config::defaultConfig().logIncludePhi);
     CHECK(config::parseConfig("log_level: debug\nlog_include_phi: true\n", "node.yaml").logIncludePhi);

@@ -206,9 +206,9 @@ TEST_CASE("the UDP sender delivers one datagram per frame and counts what it cou
     timeval timeout{5, 0};
     ::setsockopt(receiver, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
 
-    SyslogSender sender("127.0.0.1", ntohs(address.sin_port));
+    UdpSyslogSender sender("127.0.0.1", ntohs(address.sin_port));
     const std::string frame = "<85>1 2026-11-22T11:00:00.123Z h radnode 1 DICOM+RFC3881 - \xEF\xBB\xBF<AuditMessage/>";
-    CHECK(sender.send(frame));
+    sender.send(1, frame);
     char buffer[70000];
     const auto received = ::recv(receiver, buffer, sizeof buffer, 0);
     REQUIRE(received > 0);
@@ -216,7 +216,7 @@ TEST_CASE("the UDP sender delivers one datagram per frame and counts what it cou
     CHECK(sender.sent() == 1);
 
     // Larger than any UDP datagram: refused by the socket, counted, not thrown.
-    CHECK_FALSE(sender.send(std::string(70000, 'x')));
+    sender.send(2, std::string(70000, 'x'));
     CHECK(sender.failed() == 1);
     CHECK(sender.sent() == 1);
     ::close(receiver);

@@ -3,9 +3,15 @@
 // the node delivering its SR to storescp over TLS.
 #include "dicom/tls.h"
 #include "node/live_node.h"
+#include "node/test_pki.h"
 #include "test_support.h"
 
 #include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -16,56 +22,6 @@ using namespace radnode;
 using namespace radnode::test;
 
 namespace {
-
-std::string quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
-
-void run(const std::string& commandLine) {
-    const auto result = runCommand(commandLine);
-    REQUIRE_MESSAGE(result.exitCode == 0, std::string(commandLine + "\n" + result.output));
-}
-
-// Two certificate authorities and certificates they sign, as PEM files in a directory:
-// NAME.key and NAME.crt. RSA 2048 and SHA-256, as BCP 195 asks.
-class TestPki {
-public:
-    explicit TestPki(std::filesystem::path directory) : dir_(std::move(directory)) {
-        std::filesystem::create_directories(dir_);
-        makeCa("ca", "radnode test CA");
-        makeCa("other-ca", "another hospital CA");
-    }
-
-    // A certificate for `commonName`, valid for 127.0.0.1 and `dnsName` (subjectAltName).
-    void issue(const std::string& name, const std::string& commonName, const std::string& ca = "ca",
-               const std::string& dnsName = "localhost") {
-        const auto extensions = dir_ / (name + ".ext");
-        writeText(extensions, "basicConstraints = CA:FALSE\nsubjectAltName = IP:127.0.0.1, DNS:" + dnsName + "\n");
-        run("openssl req -new -newkey rsa:2048 -nodes -keyout " + quoted(key(name)) + " -out " +
-            quoted(dir_ / (name + ".csr")) + " -subj '/CN=" + commonName + "' 2>&1");
-        run("openssl x509 -req -sha256 -days 2 -in " + quoted(dir_ / (name + ".csr")) + " -CA " + quoted(crt(ca)) +
-            " -CAkey " + quoted(key(ca)) + " -CAcreateserial -extfile " + quoted(extensions) + " -out " +
-            quoted(crt(name)) + " 2>&1");
-    }
-
-    std::filesystem::path key(const std::string& name) const { return dir_ / (name + ".key"); }
-    std::filesystem::path crt(const std::string& name) const { return dir_ / (name + ".crt"); }
-
-    // What `openssl x509 -fingerprint -sha256` prints, e.g. "AB:CD:...".
-    std::string fingerprint(const std::string& name) const {
-        auto output = runCommand("openssl x509 -noout -fingerprint -sha256 -in " + quoted(crt(name))).output;
-        output = output.substr(output.find('=') + 1);
-        while (!output.empty() && (output.back() == '\n' || output.back() == '\r')) output.pop_back();
-        return output;
-    }
-
-private:
-    void makeCa(const std::string& name, const std::string& commonName) {
-        run("openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 2 -keyout " + quoted(key(name)) + " -out " +
-            quoted(crt(name)) + " -subj '/CN=" + commonName + "' -addext basicConstraints=critical,CA:TRUE" +
-            " -addext keyUsage=critical,keyCertSign,cRLSign 2>&1");
-    }
-
-    std::filesystem::path dir_;
-};
 
 std::vector<std::filesystem::path> filesIn(const std::filesystem::path& folder) {
     std::vector<std::filesystem::path> files;
@@ -254,4 +210,54 @@ TEST_CASE("the node delivers its SR over TLS; a PACS whose certificate it cannot
     CHECK(sqlite(database, "SELECT state FROM deliveries WHERE destination = 'wrong-name'") == "pending");
     const auto wrongName = sqlite(database, "SELECT last_error FROM deliveries WHERE destination = 'wrong-name'");
     CHECK_MESSAGE(wrongName.find("hostname mismatch") != std::string::npos, wrongName);
+}
+
+TEST_CASE("silent TCP clients on the TLS port do not hold up storescu +tls: the handshake runs on the connection's thread") {
+    REQUIRE(haveProgram("openssl"));
+    REQUIRE(haveProgram("storescu"));
+    REQUIRE(haveProgram("sqlite3"));
+    TempDir dir;
+    TestPki pki(dir / "pki");
+    pki.issue("node", "radnode.example");
+    pki.issue("modality", "us-room-3.example");
+    const auto synth = runCommand(kRadnode + " synth --modality us --seed 13 --no-node --out " + quoted(dir / "study"));
+    REQUIRE_MESSAGE(synth.exitCode == 0, synth.output);
+    const auto files = filesIn(dir / "study");
+    REQUIRE(!files.empty());
+    writeText(dir / "node.yaml", "listener:\n  tls:\n    certificate: pki/node.crt\n    private_key: pki/node.key\n"
+                                 "    trusted_certificates: pki/ca.crt\n");
+    LiveNode node(dir, {"--config", (dir / "node.yaml").string()});
+
+    // Connected, and then not a byte: DCMTK would wait 60 s (its socket timeout) in the
+    // handshake of each, one after the other, if the accepting thread ran the handshakes.
+    std::vector<int> silent;
+    for (int i = 0; i < 3; ++i) {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        address.sin_port = htons(static_cast<std::uint16_t>(node.port));
+        REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+        silent.push_back(fd);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300)); // the listener has taken them all
+    const auto started = std::chrono::steady_clock::now();
+    const auto sent = runCommand("storescu -R -aec RADNODE -aet MODALITY +tls " + quoted(pki.key("modality")) + " " +
+                                 quoted(pki.crt("modality")) + " +cf " + quoted(pki.crt("ca")) + " 127.0.0.1 " +
+                                 std::to_string(node.port) + " " + quoted(files[0]));
+    const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    CHECK_MESSAGE(sent.exitCode == 0, sent.output);
+    CHECK_MESSAGE(seconds < 10.0, seconds);
+    MESSAGE("storescu +tls past 3 silent connections took " << seconds << " s");
+
+    // They are not associations in flight: SIGTERM ends them rather than waiting them out.
+    const auto stopping = std::chrono::steady_clock::now();
+    CHECK(node.process->stop() == 0);
+    const auto stopSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - stopping).count();
+    CHECK_MESSAGE(stopSeconds < 10.0, stopSeconds);
+    for (const int fd : silent) ::close(fd);
+    const auto database = dir / "state" / "radnode.sqlite";
+    CHECK(sqlite(database, "SELECT count(*) FROM instances") == "1");
+    // Connections that closed without a word are probes, not refused associations.
+    CHECK(sqlite(database, "SELECT count(*) FROM audit_log WHERE event = 'association.refused'") == "0");
 }
