@@ -101,6 +101,15 @@ DcmItem* functionalGroupMacro(DcmItem& dataset, std::size_t frameIndex, const Dc
     return nullptr;
 }
 
+std::vector<DcmItem*> perFrameFunctionalGroups(DcmItem& dataset, std::size_t frames, const std::string& what) {
+    auto items = getItems(dataset, DCM_PerFrameFunctionalGroupsSequence);
+    if (items.size() != frames) {
+        throw LoadError(what + ": NumberOfFrames is " + std::to_string(frames) +
+                        " but the PerFrameFunctionalGroupsSequence has " + std::to_string(items.size()) + " items");
+    }
+    return items;
+}
+
 bool hasFunctionalGroups(DcmItem& dataset) {
     return dataset.tagExists(DCM_SharedFunctionalGroupsSequence) || dataset.tagExists(DCM_PerFrameFunctionalGroupsSequence);
 }

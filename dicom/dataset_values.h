@@ -40,6 +40,9 @@ DcmItem* firstItem(DcmItem& item, const DcmTagKey& sequence);
 // the shared groups otherwise. nullptr when neither has it.
 DcmItem* functionalGroupMacro(DcmItem& dataset, std::size_t frameIndex, const DcmTagKey& sequence);
 bool hasFunctionalGroups(DcmItem& dataset);
+// The Per-Frame Functional Groups items, which PS3.3 C.7.6.16 wants one per frame: a count
+// other than `frames` (a truncated or forged header) throws LoadError naming `what`.
+std::vector<DcmItem*> perFrameFunctionalGroups(DcmItem& dataset, std::size_t frames, const std::string& what);
 
 // What a header may announce before anything is sized from it, so that a hostile or broken
 // header cannot make the node allocate gigabytes: one frame as stored uncompressed (a 4096 x

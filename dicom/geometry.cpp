@@ -229,14 +229,8 @@ ImageGeometry readImageGeometry(const std::filesystem::path& file) {
     g.unsupportedVendorObject = vendorWrappedTomosynthesis(dataset, g.sopClassUid);
 
     if (g.enhanced) {
-        // PS3.3 C.7.6.16: one Per-Frame Functional Groups item per frame. Without pixel data
-        // nothing else bounds NumberOfFrames, and a forged count would have the loop below look
-        // up millions of absent items (a fuzzer found a SEG announcing 1,000,000 frames).
-        const std::size_t perFrameItems = detail::getItems(dataset, DCM_PerFrameFunctionalGroupsSequence).size();
-        if (perFrameItems != g.frames) {
-            throw LoadError(file.string() + " (" + g.sopInstanceUid + "): NumberOfFrames is " + std::to_string(g.frames) +
-                            " but the PerFrameFunctionalGroupsSequence has " + std::to_string(perFrameItems) + " items");
-        }
+        // Frames are placed from their own groups: one item per frame, or the header is refused.
+        detail::perFrameFunctionalGroups(dataset, g.frames, file.string() + " (" + g.sopInstanceUid + ")");
         for (std::size_t f = 0; f < g.frames; ++f) {
             DcmItem* measures = detail::functionalGroupMacro(dataset, f, DCM_PixelMeasuresSequence);
             const auto spacing = measures ? pair(*measures, DCM_PixelSpacing) : std::nullopt;

@@ -191,11 +191,7 @@ SegHeader readHeader(DcmDataset& dataset, const std::filesystem::path& file, con
         wholeSource = FrameSource{seg.referenced[uid].sopClassUid, uid, 0};
     }
 
-    const auto perFrame = getItems(dataset, DCM_PerFrameFunctionalGroupsSequence);
-    if (perFrame.size() != seg.frameCount) {
-        throw LoadError(name + ": " + std::to_string(perFrame.size()) + " per-frame functional groups for " +
-                        std::to_string(seg.frameCount) + " frames");
-    }
+    const auto perFrame = detail::perFrameFunctionalGroups(dataset, seg.frameCount, name);
     for (std::size_t f = 0; f < seg.frameCount; ++f) {
         SegFrame frame;
         frame.number = static_cast<int>(f + 1);

@@ -298,6 +298,23 @@ TEST_CASE("enhanced MR: emri_small carries no functional groups, so it is not pl
     CHECK(*std::max_element(grey.values.begin(), grey.values.end()) <= 4095.0);
 }
 
+TEST_CASE("an enhanced object with fewer per-frame functional groups than frames is refused, naming both counts") {
+    TempDir dir;
+    auto file = loadWhole(dataFile("enhanced/emri_small.dcm"));
+    DcmDataset& dataset = *file->getDataset();
+    for (int f = 0; f < 9; ++f) { // the object has 10 frames
+        DcmItem* frame = nullptr;
+        REQUIRE(dataset.findOrCreateSequenceItem(DCM_PerFrameFunctionalGroupsSequence, frame, f).good());
+        DcmItem* position = nullptr;
+        REQUIRE(frame->findOrCreateSequenceItem(DCM_PlanePositionSequence, position, 0).good());
+        position->putAndInsertString(DCM_ImagePositionPatient, (std::to_string(f) + "\\0\\0").c_str());
+    }
+    save(*file, dir / "emri_nine_groups.dcm");
+    CHECK_THROWS_WITH_AS(readImageGeometry(dir / "emri_nine_groups.dcm"),
+                         doctest::Contains("NumberOfFrames is 10 but the PerFrameFunctionalGroupsSequence has 9 items"),
+                         LoadError);
+}
+
 TEST_CASE("enhanced MR with functional groups: 3D grid along the normal, per-frame rescale") {
     TempDir dir;
     auto file = loadWhole(dataFile("enhanced/emri_small.dcm"));
